@@ -1,0 +1,724 @@
+"""MIClassifier: a skorch classifier trained with the probability-corrected softmax."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
+from skorch.dataset import ValidSplit
+from skorch.exceptions import NotInitializedError
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from skmi._loss import PCSoftmaxLoss
+from skmi._metrics import check_prior, encode_labels, pointwise_mutual_info
+from skmi._mlp import (
+    MLP,
+    auto_hidden_layer_sizes,
+    feature_standardisation,
+    mlp_shape_from_state_dict,
+)
+from skmi._runtime import (
+    check_device,
+    check_num_threads,
+    resolve_device,
+    torch_threads,
+)
+
+# "auto" training length: about this many optimiser steps, within these epoch bounds.
+# Small data gets many short epochs, large data few long ones; time stays linear in n.
+_AUTO_STEPS = 2000
+_AUTO_MIN_EPOCHS, _AUTO_MAX_EPOCHS = 10, 200
+
+
+class MIClassifier(NeuralNetClassifier):
+    """Neural-network classifier trained with the probability-corrected softmax.
+
+    A :class:`skorch.NeuralNetClassifier` whose loss is the cross-entropy of
+    ``q(y|x) = softmax(f(x) + tau * log pi)``, where ``f`` are the network's logits and
+    ``pi`` is the class prior of the labels ``fit`` receives (Qin, Kim & Gedeon,
+    "Neural Network Classifier as Mutual Information Evaluator", arXiv:2106.10471).
+    With ``tau=1`` (the default) this is PC-softmax, which is the same loss as logit
+    adjustment (Menon et al., ICLR 2021) and Balanced Softmax (Ren et al., NeurIPS
+    2020); with ``tau=0`` it is ordinary softmax cross-entropy.
+
+    At the optimum ``f_y(x) + (tau - 1) log pi_y`` is the pointwise mutual information
+    ``log p(x|y)/p(x)`` up to a constant per sample, so the same fitted network gives
+
+    * predictions for any test-time class prior (``test_prior``): ``"balanced"``
+      minimises the balanced error, which is what imbalanced problems usually need;
+    * a held-out estimate of ``I(X; Y)`` (see :class:`skmi.MIScorer` and
+      :meth:`pointwise_mutual_info`).
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        The network; it must map a batch of ``X`` to ``(batch, n_classes)`` logits.
+        None builds an MLP sized from the data in ``fit`` (see ``hidden_layer_sizes``)
+        that standardises its inputs itself. Parameters of a custom module are set with
+        ``module__name=value`` and can be grid-searched.
+    tau : float, default=1.0
+        Weight of ``log pi`` in the loss. 1 is PC-softmax / logit adjustment, 0 is plain
+        softmax cross-entropy.
+    test_prior : {"balanced", "training"}, array-like or dict, default="balanced"
+        Class prior that ``predict`` and ``predict_proba`` assume for new data.
+        ``"balanced"``: uniform (minimises balanced error); ``"training"``: the prior
+        ``fit`` saw; an array (in the order of ``classes_``) or a ``{label: p}`` dict:
+        that prior. The posterior used is ``softmax(f + (tau - 1) log pi + log
+        test_prior)``, which is right for every ``tau``.
+    hidden_layer_sizes : "auto" or sequence of int, default="auto"
+        Hidden widths of the default MLP. ``"auto"``: two layers of width
+        ``clip(4 * (n_features + n_classes), 64, 256)``. Ignored with a custom module.
+    dropout : float, default=0.1
+        Dropout probability of the default MLP. Ignored with a custom module.
+    criterion : class, default=PCSoftmaxLoss
+        Loss class; must be :class:`PCSoftmaxLoss` or a subclass.
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+    lr : float, default=1e-3
+    max_epochs : "auto" or int, default="auto"
+        ``"auto"``: about 2,000 optimiser steps, between 10 and 200 epochs.
+    batch_size : int, default=256
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the data, stop when its loss
+        has not improved for ``n_iter_no_change`` epochs, and keep the best weights.
+        Off by default, so that all data are used for training.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    train_split : callable or None, default=None
+        skorch's own validation split, for users who manage callbacks themselves.
+        Unlike skorch's default, no data are held out unless asked for.
+    callbacks : list or None, default=None
+        Extra skorch callbacks.
+    device : "auto", "cpu", "cuda" or torch.device, default="auto"
+        ``"auto"`` uses CUDA when it is available, else the CPU; resolved at each call,
+        so a pickled model loads on a machine without a GPU.
+    num_threads : "auto", int or None, default="auto"
+        torch intra-op threads while fitting and predicting (restored afterwards).
+        ``"auto"``: half the CPU cores, 1 to 8; None leaves torch's setting.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation split; the
+        global torch random state is left as it was.
+    verbose : int, default=0
+        1 prints skorch's per-epoch table.
+    classes : array-like or None, default=None
+        Labels of the classes, in the order of the output columns. None takes the
+        sorted labels of ``y``.
+    **kwargs
+        Any other :class:`skorch.NeuralNet` parameter (``optimizer__weight_decay``,
+        ``iterator_train__num_workers``, ...).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, in the order of the output columns.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies of the labels ``fit`` received (after any resampling that
+        a pipeline did before this step).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    module_, criterion_, optimizer_, history_
+        skorch's fitted components.
+
+    See Also
+    --------
+    MIScorer : held-out mutual-information scorer for cross-validation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skmi import MIClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = MIClassifier(max_epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.class_prior_.round(2).tolist()
+    [0.89, 0.11]
+    """
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        tau: float = 1.0,
+        test_prior="balanced",
+        hidden_layer_sizes="auto",
+        dropout: float = 0.1,
+        criterion=PCSoftmaxLoss,
+        optimizer=torch.optim.AdamW,
+        lr: float = 1e-3,
+        max_epochs="auto",
+        batch_size: int = 256,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        train_split=None,
+        callbacks=None,
+        device="auto",
+        num_threads="auto",
+        random_state=None,
+        verbose: int = 0,
+        classes=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            classes=classes,
+            **kwargs,
+        )
+        self.tau = tau
+        self.test_prior = test_prior
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.num_threads = num_threads
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ sklearn glue
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _check_own_params(self) -> None:
+        """Validate skmi's parameters; skorch shadows sklearn's parameter machinery."""
+        tau = self.tau
+        if isinstance(tau, bool) or not isinstance(tau, Real) or not math.isfinite(tau):
+            raise ValueError(f"tau must be a finite number >= 0; got {tau!r}.")
+        if tau < 0:
+            raise ValueError(f"tau must be >= 0; got {tau!r}.")
+        if isinstance(self.test_prior, str) and self.test_prior not in ("balanced", "training"):
+            raise ValueError(
+                "test_prior must be 'balanced', 'training', an array of class "
+                f"probabilities or a {{label: probability}} dict; got {self.test_prior!r}."
+            )
+        if not (isinstance(self.hidden_layer_sizes, str) and self.hidden_layer_sizes == "auto"):
+            sizes = self.hidden_layer_sizes
+            if not isinstance(sizes, Sequence) or isinstance(sizes, str) or not all(
+                isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in sizes
+            ):
+                raise ValueError(
+                    f"hidden_layer_sizes must be 'auto' or a sequence of positive ints; got {sizes!r}."
+                )
+        if not isinstance(self.dropout, Real) or not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
+        if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
+            if not _is_positive_int(self.max_epochs):
+                raise ValueError(f"max_epochs must be 'auto' or an int >= 1; got {self.max_epochs!r}.")
+        if not (_is_positive_int(self.batch_size) or self.batch_size == -1):
+            raise ValueError(f"batch_size must be an int >= 1 (or -1); got {self.batch_size!r}.")
+        if not isinstance(self.lr, Real) or not self.lr > 0:
+            raise ValueError(f"lr must be a number > 0; got {self.lr!r}.")
+        if not isinstance(self.early_stopping, bool):
+            raise ValueError(f"early_stopping must be True or False; got {self.early_stopping!r}.")
+        if self.early_stopping:
+            if not isinstance(self.validation_fraction, Real) or not 0 < self.validation_fraction < 1:
+                raise ValueError(
+                    f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}."
+                )
+            if not _is_positive_int(self.n_iter_no_change):
+                raise ValueError(
+                    f"n_iter_no_change must be an int >= 1; got {self.n_iter_no_change!r}."
+                )
+            if self.train_split is not None:
+                raise ValueError(
+                    "early_stopping=True makes its own validation split; leave train_split=None."
+                )
+        if not (isinstance(self.criterion, type) and issubclass(self.criterion, PCSoftmaxLoss)):
+            raise TypeError(
+                f"criterion must be PCSoftmaxLoss or a subclass of it; got {self.criterion!r}."
+            )
+        check_device(self.device)
+        check_num_threads(self.num_threads)
+
+    def _validate_X(self, X, *, reset: bool, y=None):
+        """Check X (and y) the sklearn way and return float32 arrays.
+
+        Datasets and dicts go to skorch untouched (only with a custom module), so that
+        skorch's own input types keep working.
+        """
+        if isinstance(X, (Mapping, torch.utils.data.Dataset)):
+            if self.module is None:
+                raise TypeError(
+                    "The default MLP needs array-like X (numpy, pandas, torch tensor); "
+                    f"got {type(X).__name__}. Pass module= to use other inputs."
+                )
+            if reset:
+                self.n_features_in_ = None
+            return X if y is None else (X, np.asarray(y))
+        if torch.is_tensor(X):
+            X = X.detach().cpu().numpy()
+        if torch.is_tensor(y):
+            y = y.detach().cpu().numpy()
+        allow_nd = self.module is not None
+        kwargs = {"dtype": [np.float32, np.float64], "allow_nd": allow_nd}
+        if y is None and not reset:
+            X = validate_data(self, X, reset=False, **kwargs)
+        else:
+            X, y = validate_data(self, X, y, reset=reset, **kwargs)
+        X = np.asarray(X, dtype=np.float32)
+        return X if y is None else (X, y)
+
+    def _encode_fit_labels(self, y, classes=None):
+        """Set ``classes_inferred_`` and ``class_prior_``; return int64 class indices."""
+        check_classification_targets(y)
+        if self.classes is not None and len(self.classes):
+            classes = self.classes
+        if classes is not None:
+            y_index, labels = encode_labels(y, np.asarray(classes), len(classes))
+        else:
+            labels, y_index = np.unique(y, return_inverse=True)
+        if labels.shape[0] < 2:
+            raise ValueError(
+                f"MIClassifier needs samples of at least 2 classes; got 1 class ({labels[0]!r})."
+            )
+        counts = np.bincount(y_index, minlength=labels.shape[0])
+        if np.any(counts == 0):
+            missing = labels[counts == 0].tolist()
+            raise ValueError(
+                f"classes {missing} have no samples in y; every class must occur so that "
+                "its prior is positive."
+            )
+        self.classes_inferred_ = labels
+        self.class_prior_ = counts / counts.sum()
+        return y_index.astype(np.int64)
+
+    def _resolved_test_prior(self) -> np.ndarray:
+        n_classes = self.class_prior_.shape[0]
+        if isinstance(self.test_prior, str):
+            if self.test_prior == "balanced":
+                return np.full(n_classes, 1.0 / n_classes)
+            if self.test_prior == "training":
+                return self.class_prior_
+            self._check_own_params()  # raises the message for an unknown string
+        if isinstance(self.test_prior, Mapping):
+            unknown = set(self.test_prior) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(f"test_prior names labels not in classes_: {sorted(unknown, key=str)}.")
+            prior = [self.test_prior.get(label, 0.0) for label in self.classes_.tolist()]
+            return check_prior(prior, n_classes, name="test_prior")
+        return check_prior(self.test_prior, n_classes, name="test_prior")
+
+    # ------------------------------------------------------------------ runtime
+    @contextmanager
+    def _runtime(self):
+        """Resolve ``device='auto'`` for skorch's internals and set torch threads."""
+        device = self.device
+        resolved = resolve_device(device)
+        self.device = resolved
+        try:
+            with torch_threads(self.num_threads):
+                yield
+        finally:
+            # skorch itself may move device to "cpu" when CUDA is gone (load_params);
+            # only put back what we changed.
+            if self.device == resolved:
+                self.device = device
+
+    @contextmanager
+    def _seeded(self, seed):
+        """Seed torch inside the block without touching the caller's global RNG."""
+        if seed is None:
+            yield
+            return
+        devices = []
+        if torch.cuda.is_available() and str(resolve_device(self.device)).startswith("cuda"):
+            devices = [torch.cuda.current_device()]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
+
+    def __setstate__(self, state):
+        # skorch maps saved tensors to state["device"]; give it a real device.
+        auto = isinstance(state.get("device"), str) and state["device"] == "auto"
+        if auto:
+            state["device"] = resolve_device("auto")
+        super().__setstate__(state)
+        if auto:
+            self.device = "auto"
+
+    # ------------------------------------------------------------------ skorch hooks
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+        ]
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
+                    ),
+                )
+            )
+        callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def initialize(self):
+        with self._runtime():
+            return super().initialize()
+
+    def initialize_module(self):
+        if self.module is not None:
+            return super().initialize_module()
+        if getattr(self, "n_features_in_", None) is None:
+            raise NotInitializedError(
+                "The default MLP is sized from the data: call fit(X, y), or "
+                "load_params(f_params=..., f_criterion=...) on an unfitted MIClassifier."
+            )
+        hidden = getattr(self, "_hidden_layer_sizes_", None) or self._hidden_sizes()
+        kwargs = {
+            "n_features": self.n_features_in_,
+            "n_classes": self.class_prior_.shape[0],
+            "hidden_layer_sizes": hidden,
+            "dropout": self.dropout,
+            "feature_mean": getattr(self, "_feature_mean_", None),
+            "feature_scale": getattr(self, "_feature_scale_", None),
+            **self.get_params_for("module"),
+        }
+        self.module_ = MLP(**kwargs)
+        return self
+
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        if isinstance(self.hidden_layer_sizes, str):
+            return auto_hidden_layer_sizes(self.n_features_in_, self.class_prior_.shape[0])
+        return tuple(int(w) for w in self.hidden_layer_sizes)
+
+    def initialize_criterion(self):
+        prior = getattr(self, "class_prior_", None)
+        if prior is None:
+            prior = np.ones(1)  # placeholder until load_params restores the saved prior
+        kwargs = self.get_params_for("criterion")
+        self.criterion_ = self.criterion(class_prior=prior, tau=self.tau, **kwargs)
+        return self
+
+    def check_data(self, X, y):
+        # skorch would set classes_inferred_ from y, which here is already encoded.
+        pass
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        if not self.early_stopping:
+            return super().get_split_datasets(X, y, **fit_params)
+        dataset = self.get_dataset(X, y)
+        split = ValidSplit(self.validation_fraction, stratified=True, random_state=self._split_seed_)
+        return split(dataset, y)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y, **fit_params):
+        """Validate the data, set the class prior and train from scratch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; pandas, float64 and float32 are accepted (a custom module
+            also takes n-d arrays, dicts and torch Datasets).
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+        **fit_params
+            Passed to skorch (e.g. extra ``forward`` arguments).
+
+        Returns
+        -------
+        self : MIClassifier
+        """
+        self._check_own_params()
+        X, y = self._validate_X(X, y=y, reset=True)
+        y_index = self._encode_fit_labels(y)
+        self._prepare_fit(X, y_index)
+        with self._runtime(), self._seeded(self._torch_seed_):
+            # skorch's fit is initialize + partial_fit; call skorch's partial_fit directly
+            # because ours would validate the already-encoded labels again.
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+            epochs = self._n_epochs(len(y_index))
+            super().partial_fit(X, y_index, _routing_method="fit", epochs=epochs, **fit_params)
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train further without re-initialising (skorch semantics: ``max_epochs`` epochs).
+
+        The first call sets ``classes_`` (from ``classes`` if given, else from ``y``),
+        the class prior and the input scaling; later calls keep them.
+        """
+        self._check_own_params()
+        first = not getattr(self, "initialized_", False) or not hasattr(self, "class_prior_")
+        X, y = self._validate_X(X, y=y, reset=first)
+        if first:
+            y_index = self._encode_fit_labels(y, classes)
+            self._prepare_fit(X, y_index)
+        else:
+            y_index = encode_labels(y, self.classes_, len(self.classes_))[0].astype(np.int64)
+        with self._runtime(), self._seeded(self._torch_seed_ if first else None):
+            return super().partial_fit(X, y_index, epochs=self._n_epochs(len(y_index)), **fit_params)
+
+    def _prepare_fit(self, X, y_index) -> None:
+        rng = check_random_state(self.random_state)
+        seeded = self.random_state is not None
+        self._torch_seed_ = int(rng.randint(2**31 - 1)) if seeded else None
+        self._split_seed_ = int(rng.randint(2**31 - 1)) if seeded else None
+        self._hidden_layer_sizes_ = None
+        if self.module is None:
+            self._feature_mean_, self._feature_scale_ = feature_standardisation(X)
+        if self.early_stopping:
+            self._check_validation_split(y_index)
+
+    def _check_validation_split(self, y_index) -> None:
+        n_classes = self.class_prior_.shape[0]
+        n_valid = math.ceil(self.validation_fraction * len(y_index))
+        smallest = int(np.bincount(y_index).min())
+        if n_valid < n_classes or smallest < 2:
+            raise ValueError(
+                f"early_stopping needs a stratified validation split with every class: "
+                f"validation_fraction={self.validation_fraction} of {len(y_index)} samples "
+                f"gives {n_valid} for {n_classes} classes, and the smallest class has "
+                f"{smallest} sample(s) (2 needed). Raise validation_fraction or turn "
+                "early_stopping off."
+            )
+
+    def _n_epochs(self, n_samples: int) -> int:
+        if not isinstance(self.max_epochs, str):
+            return int(self.max_epochs)
+        n_train = n_samples * (1 - self.validation_fraction) if self.early_stopping else n_samples
+        batch = n_train if self.batch_size == -1 else self.batch_size
+        steps_per_epoch = max(1, math.ceil(n_train / batch))
+        epochs = round(_AUTO_STEPS / steps_per_epoch)
+        return int(min(_AUTO_MAX_EPOCHS, max(_AUTO_MIN_EPOCHS, epochs)))
+
+    # ------------------------------------------------------------------ prediction
+    def _check_fitted(self) -> None:
+        self.check_is_fitted()
+        if not hasattr(self, "class_prior_"):
+            raise NotInitializedError(
+                f"This {type(self).__name__} is initialized but not fitted; call fit "
+                "or load_params first."
+            )
+
+    def _raw_logits(self, X) -> np.ndarray:
+        self._check_fitted()
+        X = self._validate_X(X, reset=False)
+        chunks = []
+        with self._runtime():
+            for out in self.forward_iter(X, training=False):
+                out = out[0] if isinstance(out, tuple) else out
+                chunks.append(out.detach().to("cpu", torch.float64).numpy())
+        logits = np.concatenate(chunks, 0) if chunks else np.empty((0, len(self.classes_)))
+        if logits.ndim != 2 or logits.shape[1] != self.class_prior_.shape[0]:
+            raise ValueError(
+                f"The module must return (n_samples, {self.class_prior_.shape[0]}) logits; "
+                f"got shape {logits.shape}."
+            )
+        return logits
+
+    def prior_free_logits(self, X) -> np.ndarray:
+        """Logits ``g = f + (tau - 1) log pi`` that no longer depend on the training prior.
+
+        ``softmax(g + log p)`` is the posterior under a class prior ``p``, and
+        ``g_y - logsumexp(g + log p)`` is the pointwise MI. For ``tau=1``, ``g = f``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), float64
+        """
+        logits = self._raw_logits(X)
+        if self.tau != 1:
+            logits = logits + (self.tau - 1.0) * np.log(self.class_prior_)
+        return logits
+
+    def decision_function(self, X) -> np.ndarray:
+        """Raw logits ``f(x)`` of the network, before any prior is applied.
+
+        Following scikit-learn's convention, a binary problem returns the 1-D logit
+        difference ``f_1 - f_0``. With the defaults (``tau=1``, ``test_prior=
+        "balanced"``) ``predict`` is its argmax (its sign for binary problems).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples, n_classes), or (n_samples,) for 2 classes
+        """
+        logits = self._raw_logits(X)
+        if logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities under ``test_prior``.
+
+        ``softmax(f + (tau - 1) log pi_train + log test_prior)``; rows sum to 1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        logits = self.prior_free_logits(X)
+        with np.errstate(divide="ignore"):
+            logits = logits + np.log(self._resolved_test_prior())
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class under ``test_prior`` (the argmax of ``predict_proba``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def pointwise_mutual_info(self, X, y, *, prior="training") -> np.ndarray:
+        """Pointwise mutual information ``log p(y|x) / p(y)`` of each pair, in nats.
+
+        Its mean over samples the model did not train on estimates ``I(X; Y)`` from
+        below; on the training samples it overestimates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels, all of them in ``classes_``.
+        prior : {"training", "empirical"} or array-like, default="training"
+            Class prior of the population the pairs come from: the prior ``fit`` saw,
+            the class frequencies of ``y`` (what :class:`MIScorer` uses), or a given
+            vector. After resampling in a pipeline the training prior is the resampled
+            one, so use ``"empirical"`` or the real prior there.
+
+        Returns
+        -------
+        pmi : ndarray of shape (n_samples,)
+        """
+        logits = self.prior_free_logits(X)
+        if isinstance(prior, str):
+            if prior not in ("training", "empirical"):
+                raise ValueError(f"prior must be 'training', 'empirical' or an array; got {prior!r}.")
+            prior = self.class_prior_ if prior == "training" else None
+        return pointwise_mutual_info(y, logits, prior=prior, labels=self.classes_)
+
+    # ------------------------------------------------------------------ persistence
+    def load_params(
+        self,
+        f_params=None,
+        f_optimizer=None,
+        f_criterion=None,
+        f_history=None,
+        checkpoint=None,
+        use_safetensors=False,
+        **kwargs,
+    ):
+        """Load parameters saved by ``save_params``; see :meth:`skorch.NeuralNet.load_params`.
+
+        On an MIClassifier that was never fitted, the default MLP is rebuilt from the
+        shapes in ``f_params``, and ``f_criterion`` (which holds the class prior) is
+        required. Class labels are not part of the saved parameters: pass
+        ``classes=`` to the constructor to get them back, else they are 0..K-1.
+        """
+        with self._runtime():
+            if not getattr(self, "initialized_", False):
+                f_params, f_criterion = self._initialize_for_loading(
+                    f_params, f_criterion, use_safetensors
+                )
+            super().load_params(
+                f_params=f_params,
+                f_optimizer=f_optimizer,
+                f_criterion=f_criterion,
+                f_history=f_history,
+                checkpoint=checkpoint,
+                use_safetensors=use_safetensors,
+                **kwargs,
+            )
+            if f_criterion is not None:
+                prior = self.criterion_.log_prior.detach().to("cpu", torch.float64).exp()
+                self.class_prior_ = (prior / prior.sum()).numpy()
+                if not hasattr(self, "classes_inferred_") or len(self.classes_inferred_) != len(
+                    self.class_prior_
+                ):
+                    self.classes_inferred_ = np.arange(len(self.class_prior_))
+        return self
+
+    def _initialize_for_loading(self, f_params, f_criterion, use_safetensors):
+        if f_criterion is None:
+            raise ValueError(
+                "Loading into an unfitted MIClassifier needs f_criterion: the class prior "
+                "the model was trained with is saved there (save_params(f_criterion=...))."
+            )
+        if self.module is None:
+            if f_params is None:
+                raise ValueError(
+                    "Loading into an unfitted MIClassifier with the default MLP needs "
+                    "f_params, from which the network's shape is read."
+                )
+            f_params = _rewindable(f_params)
+            state = _read_state_dict(f_params, use_safetensors)
+            shape = mlp_shape_from_state_dict(state)
+            self.n_features_in_ = shape["n_features"]
+            self._hidden_layer_sizes_ = shape["hidden_layer_sizes"]
+            self.class_prior_ = np.full(shape["n_classes"], 1.0 / shape["n_classes"])
+        f_criterion = _rewindable(f_criterion)
+        self.initialize()
+        return f_params, f_criterion
+
+
+def _is_positive_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _rewindable(f):
+    """File objects are read twice when loading: keep their bytes."""
+    if hasattr(f, "read"):
+        return io.BytesIO(f.read())
+    return f
+
+
+def _read_state_dict(f, use_safetensors: bool) -> dict:
+    if use_safetensors:
+        from safetensors.torch import load, load_file
+
+        if isinstance(f, io.BytesIO):
+            state = load(f.getvalue())
+        else:
+            state = load_file(f)
+    else:
+        state = torch.load(f, map_location="cpu", weights_only=True)
+    if isinstance(f, io.BytesIO):
+        f.seek(0)
+    return state

@@ -1,0 +1,107 @@
+"""MIScorer: the held-out mutual-information estimate as a scikit-learn scorer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skmi._classifier import MIClassifier
+from skmi._metrics import check_units, mutual_info_from_logits, mutual_info_from_proba
+
+
+def _final_estimator(estimator):
+    """The estimator that makes the predictions: unwrap fitted searches and pipelines."""
+    while True:
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        else:
+            return estimator
+
+
+class MIScorer:
+    """Scorer ``(estimator, X, y) -> float`` estimating ``I(X; Y)`` on held-out data.
+
+    Use it where scikit-learn takes a scorer: ``cross_val_score(clf, X, y,
+    scoring=MIScorer())``, ``GridSearchCV(..., scoring=MIScorer())`` or in a
+    multi-metric dict. Greater is better: a model with a lower held-out cross-entropy
+    gives a higher (tighter) estimate.
+
+    How the estimate is read:
+
+    * :class:`skmi.MIClassifier` (also as the last step of a Pipeline or inside a
+      fitted search): its prior-free logits ``g`` exactly, ``mean_i [g_{y_i}(x_i) -
+      logsumexp_j(g_j(x_i) + log pi_j)]``, with ``pi`` the class prior of the data being
+      scored. Its ``test_prior`` and any resampling in the pipeline do not bias it,
+      because the logits do not depend on the training prior.
+    * any other classifier with ``predict_proba``: ``H(Y) - log_loss``, which assumes
+      its probabilities are calibrated to the class prior of the scored data (a model
+      trained after resampling is not, and its estimate is biased).
+
+    Both forms equal ``H(Y) - cross-entropy``: a variational lower bound on ``I(X; Y)``
+    in expectation, when the samples scored were not used for training. Scoring the
+    training data overestimates; never report that as the estimate.
+
+    Parameters
+    ----------
+    units : {"nats", "bits"}, default="nats"
+    prior : "empirical" or array-like, default="empirical"
+        Class prior of the scored data (MIClassifier only): the class frequencies of
+        the ``y`` passed to the scorer, or a given vector in the order of ``classes_``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from skmi import MIScorer
+    >>> X, y = make_classification(n_samples=400, random_state=0)
+    >>> scores = cross_val_score(LogisticRegression(), X, y, scoring=MIScorer(units="bits"))
+    >>> bool(0 < scores.mean() <= 1)  # H(Y) = 1 bit bounds I(X; Y)
+    True
+    """
+
+    def __init__(self, *, units: str = "nats", prior="empirical"):
+        self.units = units
+        self.prior = prior
+
+    def __call__(self, estimator, X, y, sample_weight=None) -> float:
+        check_units(self.units)
+        if sample_weight is not None:
+            raise TypeError("MIScorer does not support sample_weight.")
+        prior = self._scored_prior()
+        final = _final_estimator(estimator)
+        if isinstance(final, MIClassifier):
+            return self._score_logits(estimator, final, X, y, prior)
+        if prior is not None:
+            raise ValueError(
+                "A prior vector needs an MIClassifier; "
+                f"{type(final).__name__} is scored from predict_proba."
+            )
+        if not hasattr(estimator, "predict_proba"):
+            raise TypeError(
+                f"MIScorer needs predict_proba; {type(final).__name__} does not have it."
+            )
+        y_proba = estimator.predict_proba(X)
+        return mutual_info_from_proba(y, y_proba, labels=final.classes_, units=self.units)
+
+    def _scored_prior(self):
+        if isinstance(self.prior, str):
+            if self.prior != "empirical":
+                raise ValueError(f"prior must be 'empirical' or an array; got {self.prior!r}.")
+            return None
+        return self.prior
+
+    def _score_logits(self, estimator, final, X, y, prior) -> float:
+        # The whole estimator (pipeline) transforms X; samplers do nothing at predict.
+        logits = np.asarray(estimator.decision_function(X), dtype=np.float64)
+        if logits.ndim == 1:  # binary: sklearn's f_1 - f_0; PMI is shift-invariant per row
+            logits = np.column_stack([np.zeros_like(logits), logits])
+        if final.tau != 1:
+            logits = logits + (final.tau - 1.0) * np.log(final.class_prior_)
+        return mutual_info_from_logits(
+            y, logits, prior=prior, labels=final.classes_, units=self.units
+        )
+
+    def __repr__(self) -> str:
+        return f"MIScorer(units={self.units!r}, prior={self.prior!r})"
