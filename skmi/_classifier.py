@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
@@ -200,6 +201,20 @@ class MIClassifier(NeuralNetClassifier):
         tags.non_deterministic = False
         return tags
 
+    def set_params(self, **kwargs):
+        # skorch builds callbacks as soon as callback parameters are set, so a wrong value
+        # raises here; scikit-learn expects validation to wait for fit. Before the net is
+        # initialised, store them: initialize() (in fit) builds the callbacks from them.
+        callback_params = {k: v for k, v in kwargs.items() if k.startswith("callbacks")}
+        if callback_params and not getattr(self, "initialized_", False):
+            others = {k: v for k, v in kwargs.items() if k not in callback_params}
+            if others:
+                super().set_params(**others)
+            vars(self).update(callback_params)
+            self._params_to_validate.update(callback_params)
+            return self
+        return super().set_params(**kwargs)
+
     # ------------------------------------------------------------------ validation
     def _check_own_params(self) -> None:
         """Validate skmi's parameters; skorch shadows sklearn's parameter machinery."""
@@ -230,7 +245,7 @@ class MIClassifier(NeuralNetClassifier):
             raise ValueError(f"batch_size must be an int >= 1 (or -1); got {self.batch_size!r}.")
         if not isinstance(self.lr, Real) or not self.lr > 0:
             raise ValueError(f"lr must be a number > 0; got {self.lr!r}.")
-        if not isinstance(self.early_stopping, bool):
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
             raise ValueError(f"early_stopping must be True or False; got {self.early_stopping!r}.")
         if self.early_stopping:
             if not isinstance(self.validation_fraction, Real) or not 0 < self.validation_fraction < 1:
@@ -249,6 +264,8 @@ class MIClassifier(NeuralNetClassifier):
             raise TypeError(
                 f"criterion must be PCSoftmaxLoss or a subclass of it; got {self.criterion!r}."
             )
+        if not isinstance(self.callbacks, (list, type(None))):
+            raise TypeError(f"callbacks must be a list or None; got {self.callbacks!r}.")
         check_device(self.device)
         check_num_threads(self.num_threads)
 
@@ -258,6 +275,10 @@ class MIClassifier(NeuralNetClassifier):
         Datasets and dicts go to skorch untouched (only with a custom module), so that
         skorch's own input types keep working.
         """
+        if sp.issparse(X):
+            raise TypeError(
+                "Sparse input is not supported by MIClassifier; convert it with X.toarray()."
+            )
         if isinstance(X, (Mapping, torch.utils.data.Dataset)):
             if self.module is None:
                 raise TypeError(
@@ -366,7 +387,8 @@ class MIClassifier(NeuralNetClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
         ]
-        if self.early_stopping:
+        # get_params reads this property, so it must not fail on a not-yet-validated value
+        if isinstance(self.early_stopping, (bool, np.bool_)) and self.early_stopping:
             callbacks.append(
                 (
                     "early_stopping",
@@ -604,7 +626,8 @@ class MIClassifier(NeuralNetClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def pointwise_mutual_info(self, X, y, *, prior="training") -> np.ndarray:
         """Pointwise mutual information ``log p(y|x) / p(y)`` of each pair, in nats.
