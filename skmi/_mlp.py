@@ -9,6 +9,9 @@ import torch
 from torch import nn
 
 
+EVAL_BLOCK_ROWS = 256
+
+
 def auto_hidden_layer_sizes(n_features: int, n_classes: int) -> tuple[int, int]:
     """Two hidden layers of width ``clip(4 * (n_features + n_classes), 64, 256)``.
 
@@ -63,6 +66,23 @@ class MLP(nn.Module):
         self.output = nn.Linear(width_in, n_classes)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return self._logits(X)
+        # At inference, run fixed-size blocks (the last one zero-padded): float32 matrix
+        # products round differently for different batch shapes, and padding makes a
+        # row's logits independent of which other rows are predicted with it.
+        blocks = []
+        for start in range(0, X.shape[0], EVAL_BLOCK_ROWS):
+            block = X[start : start + EVAL_BLOCK_ROWS]
+            n_rows = block.shape[0]
+            if n_rows < EVAL_BLOCK_ROWS:
+                block = torch.cat([block, block.new_zeros(EVAL_BLOCK_ROWS - n_rows, *block.shape[1:])])
+            blocks.append(self._logits(block)[:n_rows])
+        if not blocks:
+            return self._logits(X)
+        return torch.cat(blocks)
+
+    def _logits(self, X: torch.Tensor) -> torch.Tensor:
         X = (X - self.feature_mean) / self.feature_scale
         return self.output(self.hidden(X))
 
