@@ -125,6 +125,9 @@ class MIClassifier(NeuralNetClassifier):
         a pipeline did before this step).
     n_features_in_ : int
         Number of features seen in ``fit``.
+    epochs_planned_ : int
+        Epochs the last ``fit`` was set to run (early stopping may end it sooner;
+        ``len(history_)`` is what ran).
     module_, criterion_, optimizer_, history_
         skorch's fitted components.
 
@@ -476,8 +479,10 @@ class MIClassifier(NeuralNetClassifier):
             # because ours would validate the already-encoded labels again.
             if not self.warm_start or not self.initialized_:
                 self.initialize()
-            epochs = self._n_epochs(len(y_index))
-            super().partial_fit(X, y_index, _routing_method="fit", epochs=epochs, **fit_params)
+            self.epochs_planned_ = self._n_epochs(len(y_index))
+            super().partial_fit(
+                X, y_index, _routing_method="fit", epochs=self.epochs_planned_, **fit_params
+            )
         return self
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -494,8 +499,9 @@ class MIClassifier(NeuralNetClassifier):
             self._prepare_fit(X, y_index)
         else:
             y_index = encode_labels(y, self.classes_, len(self.classes_))[0].astype(np.int64)
+        self.epochs_planned_ = self._n_epochs(len(y_index))
         with self._runtime(), self._seeded(self._torch_seed_ if first else None):
-            return super().partial_fit(X, y_index, epochs=self._n_epochs(len(y_index)), **fit_params)
+            return super().partial_fit(X, y_index, epochs=self.epochs_planned_, **fit_params)
 
     def _prepare_fit(self, X, y_index) -> None:
         rng = check_random_state(self.random_state)
@@ -543,7 +549,9 @@ class MIClassifier(NeuralNetClassifier):
         self._check_fitted()
         X = self._validate_X(X, reset=False)
         chunks = []
-        with self._runtime():
+        # fork_rng: iterating a DataLoader draws a seed from torch's global generator,
+        # and predicting should not change the caller's random stream.
+        with self._runtime(), torch.random.fork_rng(devices=[]):
             for out in self.forward_iter(X, training=False):
                 out = out[0] if isinstance(out, tuple) else out
                 chunks.append(out.detach().to("cpu", torch.float64).numpy())

@@ -1,0 +1,35 @@
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from skmi import PCSoftmaxLoss
+
+
+def test_loss_is_cross_entropy_of_prior_shifted_logits():
+    logits = torch.randn(50, 3)
+    y = torch.randint(0, 3, (50,))
+    prior = np.array([0.7, 0.2, 0.1])
+    loss = PCSoftmaxLoss(prior, tau=1.0)(logits, y)
+    expected = F.cross_entropy(logits + torch.log(torch.tensor(prior, dtype=torch.float32)), y)
+    assert torch.allclose(loss, expected)
+
+
+def test_tau_zero_and_uniform_prior_are_plain_cross_entropy():
+    logits = torch.randn(40, 4)
+    y = torch.randint(0, 4, (40,))
+    plain = F.cross_entropy(logits, y)
+    assert torch.allclose(PCSoftmaxLoss([0.4, 0.3, 0.2, 0.1], tau=0.0)(logits, y), plain)
+    assert torch.allclose(PCSoftmaxLoss([0.25] * 4, tau=1.0)(logits, y), plain)
+
+
+def test_loss_finite_for_huge_logits_and_tiny_prior():
+    logits = torch.tensor([[1e4, -1e4], [-1e4, 1e4]])
+    loss = PCSoftmaxLoss([1 - 1e-6, 1e-6])(logits, torch.tensor([0, 1]))
+    assert torch.isfinite(loss)
+
+
+def test_prior_is_a_buffer_and_loads_into_a_placeholder():
+    saved = PCSoftmaxLoss([0.9, 0.1]).state_dict()
+    fresh = PCSoftmaxLoss([1.0])
+    fresh.load_state_dict(saved)
+    assert torch.allclose(fresh.log_prior.exp(), torch.tensor([0.9, 0.1]))
