@@ -11,13 +11,13 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import ValidSplit
 from skorch.exceptions import NotInitializedError
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 from skmi._loss import PCSoftmaxLoss
 from skmi._metrics import check_prior, encode_labels, pointwise_mutual_info
@@ -144,7 +144,7 @@ class MIClassifier(NeuralNetClassifier):
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
     >>> clf.class_prior_.round(2).tolist()
-    [0.89, 0.11]
+    [0.9, 0.1]
     """
 
     def __init__(
@@ -233,8 +233,12 @@ class MIClassifier(NeuralNetClassifier):
             )
         if not (isinstance(self.hidden_layer_sizes, str) and self.hidden_layer_sizes == "auto"):
             sizes = self.hidden_layer_sizes
-            if not isinstance(sizes, Sequence) or isinstance(sizes, str) or not all(
-                isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in sizes
+            if (
+                not isinstance(sizes, Sequence)
+                or isinstance(sizes, str)
+                or not all(
+                    isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in sizes
+                )
             ):
                 raise ValueError(
                     f"hidden_layer_sizes must be 'auto' or a sequence of positive ints; got {sizes!r}."
@@ -243,7 +247,9 @@ class MIClassifier(NeuralNetClassifier):
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
         if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
             if not _is_positive_int(self.max_epochs):
-                raise ValueError(f"max_epochs must be 'auto' or an int >= 1; got {self.max_epochs!r}.")
+                raise ValueError(
+                    f"max_epochs must be 'auto' or an int >= 1; got {self.max_epochs!r}."
+                )
         if not (_is_positive_int(self.batch_size) or self.batch_size == -1):
             raise ValueError(f"batch_size must be an int >= 1 (or -1); got {self.batch_size!r}.")
         if not isinstance(self.lr, Real) or not self.lr > 0:
@@ -251,7 +257,10 @@ class MIClassifier(NeuralNetClassifier):
         if not isinstance(self.early_stopping, (bool, np.bool_)):
             raise ValueError(f"early_stopping must be True or False; got {self.early_stopping!r}.")
         if self.early_stopping:
-            if not isinstance(self.validation_fraction, Real) or not 0 < self.validation_fraction < 1:
+            if (
+                not isinstance(self.validation_fraction, Real)
+                or not 0 < self.validation_fraction < 1
+            ):
                 raise ValueError(
                     f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}."
                 )
@@ -339,7 +348,9 @@ class MIClassifier(NeuralNetClassifier):
         if isinstance(self.test_prior, Mapping):
             unknown = set(self.test_prior) - set(self.classes_.tolist())
             if unknown:
-                raise ValueError(f"test_prior names labels not in classes_: {sorted(unknown, key=str)}.")
+                raise ValueError(
+                    f"test_prior names labels not in classes_: {sorted(unknown, key=str)}."
+                )
             prior = [self.test_prior.get(label, 0.0) for label in self.classes_.tolist()]
             return check_prior(prior, n_classes, name="test_prior")
         return check_prior(self.test_prior, n_classes, name="test_prior")
@@ -449,7 +460,9 @@ class MIClassifier(NeuralNetClassifier):
         if not self.early_stopping:
             return super().get_split_datasets(X, y, **fit_params)
         dataset = self.get_dataset(X, y)
-        split = ValidSplit(self.validation_fraction, stratified=True, random_state=self._split_seed_)
+        split = ValidSplit(
+            self.validation_fraction, stratified=True, random_state=self._split_seed_
+        )
         return split(dataset, y)
 
     # ------------------------------------------------------------------ fitting
@@ -661,7 +674,9 @@ class MIClassifier(NeuralNetClassifier):
         logits = self.prior_free_logits(X)
         if isinstance(prior, str):
             if prior not in ("training", "empirical"):
-                raise ValueError(f"prior must be 'training', 'empirical' or an array; got {prior!r}.")
+                raise ValueError(
+                    f"prior must be 'training', 'empirical' or an array; got {prior!r}."
+                )
             prior = self.class_prior_ if prior == "training" else None
         return pointwise_mutual_info(y, logits, prior=prior, labels=self.classes_)
 

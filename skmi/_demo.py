@@ -16,10 +16,10 @@ import numpy as np
 from imblearn.datasets import make_imbalance
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import make_pipeline
-from skorch.callbacks import Callback
 from sklearn.datasets import load_digits
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import train_test_split
+from skorch.callbacks import Callback
 
 IMBALANCE_RATIO = 20
 
@@ -36,7 +36,7 @@ def long_tailed_digits(imbalance_ratio: float = IMBALANCE_RATIO, random_state: i
     classes, counts = np.unique(y_train, return_counts=True)
     n_max = counts.min()
     profile = imbalance_ratio ** (-np.arange(len(classes)) / (len(classes) - 1))
-    wanted = {c: max(2, int(round(n_max * r))) for c, r in zip(classes, profile)}
+    wanted = {c: max(2, round(n_max * r)) for c, r in zip(classes, profile, strict=True)}
     X_train, y_train = make_imbalance(
         X_train, y_train, sampling_strategy=wanted, random_state=random_state
     )

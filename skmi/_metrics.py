@@ -113,9 +113,7 @@ def _check_2d_finite(values, name: str, n_samples: int | None = None) -> np.ndar
     if values.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_classes), got {values.ndim}-D.")
     if n_samples is not None and values.shape[0] != n_samples:
-        raise ValueError(
-            f"y_true has {n_samples} samples but {name} has {values.shape[0]} rows."
-        )
+        raise ValueError(f"y_true has {n_samples} samples but {name} has {values.shape[0]} rows.")
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{name} contains NaN or inf.")
     return values
@@ -156,9 +154,7 @@ def pointwise_mutual_info(y_true, logits, *, prior=None, labels=None) -> np.ndar
     y_index, _ = encode_labels(y_true, labels, logits.shape[1])
     logits = _check_2d_finite(logits, "logits", y_index.shape[0])
     log_prior = _log_prior(prior, y_index, logits.shape[1])
-    return logits[np.arange(y_index.shape[0]), y_index] - logsumexp(
-        logits + log_prior, axis=1
-    )
+    return logits[np.arange(y_index.shape[0]), y_index] - logsumexp(logits + log_prior, axis=1)
 
 
 def mutual_info_from_logits(

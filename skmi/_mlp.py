@@ -8,7 +8,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 EVAL_BLOCK_ROWS = 256
 
 
@@ -76,7 +75,9 @@ class MLP(nn.Module):
             block = X[start : start + EVAL_BLOCK_ROWS]
             n_rows = block.shape[0]
             if n_rows < EVAL_BLOCK_ROWS:
-                block = torch.cat([block, block.new_zeros(EVAL_BLOCK_ROWS - n_rows, *block.shape[1:])])
+                block = torch.cat(
+                    [block, block.new_zeros(EVAL_BLOCK_ROWS - n_rows, *block.shape[1:])]
+                )
             blocks.append(self._logits(block)[:n_rows])
         if not blocks:
             return self._logits(X)

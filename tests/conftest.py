@@ -1,6 +1,5 @@
-"""Shared fixtures: one torch thread (2 shared CI cores) and a fixed seed per test."""
+"""Shared set-up: one torch thread (CI has 2 shared cores) and a fixed torch seed."""
 
-import numpy as np
 import pytest
 import torch
 
@@ -9,5 +8,4 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True)
 def _seed():
-    np.random.seed(0)
     torch.manual_seed(0)

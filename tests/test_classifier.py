@@ -23,7 +23,11 @@ FAST = {"max_epochs": 15, "random_state": 0, "num_threads": 1}
 @pytest.fixture(scope="module")
 def data():
     X, y = make_classification(
-        n_samples=300, n_features=6, n_informative=4, n_classes=3, weights=[0.6, 0.3, 0.1],
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        weights=[0.6, 0.3, 0.1],
         random_state=0,
     )
     return X, y
@@ -91,7 +95,9 @@ def test_binary_decision_function_is_the_logit_difference():
     X, y = make_classification(n_samples=120, random_state=1)
     clf = MIClassifier(**FAST).fit(X, y)
     proba = clf.predict_proba(X)
-    np.testing.assert_allclose(clf.decision_function(X), np.log(proba[:, 1] / proba[:, 0]), atol=1e-6)
+    np.testing.assert_allclose(
+        clf.decision_function(X), np.log(proba[:, 1] / proba[:, 0]), atol=1e-6
+    )
 
 
 def test_dict_test_prior_is_in_label_order():
@@ -190,9 +196,10 @@ def test_custom_cnn_module_with_grid_searchable_parameters():
     search = GridSearchCV(net, {"module__channels": [2, 8]}, cv=2, scoring="balanced_accuracy")
     search.fit(X, y)
     assert search.best_params_["module__channels"] in (2, 8)
-    assert search.best_estimator_.module_.body[0].out_channels == search.best_params_[
-        "module__channels"
-    ]
+    assert (
+        search.best_estimator_.module_.body[0].out_channels
+        == search.best_params_["module__channels"]
+    )
     assert search.best_score_ > 0.5
 
 
@@ -231,7 +238,9 @@ def test_imbalanced_task_pc_softmax_beats_plain_softmax():
     X, y, _ = gaussian_task(4000, priors=(0.95, 0.05), separation=2.0, random_state=3)
     X_test, y_test, _ = gaussian_task(4000, priors=(0.95, 0.05), separation=2.0, random_state=4)
     pc = MIClassifier(random_state=0, num_threads=1, max_epochs=30).fit(X, y)
-    plain = MIClassifier(tau=0.0, test_prior="training", random_state=0, num_threads=1, max_epochs=30)
+    plain = MIClassifier(
+        tau=0.0, test_prior="training", random_state=0, num_threads=1, max_epochs=30
+    )
     plain.fit(X, y)
     bacc_pc = balanced_accuracy_score(y_test, pc.predict(X_test))
     bacc_plain = balanced_accuracy_score(y_test, plain.predict(X_test))

@@ -76,7 +76,11 @@ def test_bad_input_raises_clear_errors(kwargs, match):
 
 @pytest.mark.parametrize(
     ("prior", "match"),
-    [([0.5, 0.2, 0.3], "one entry per class"), ([1.2, -0.2], "non-negative"), ([0.3, 0.3], "sum to 1")],
+    [
+        ([0.5, 0.2, 0.3], "one entry per class"),
+        ([1.2, -0.2], "non-negative"),
+        ([0.3, 0.3], "sum to 1"),
+    ],
 )
 def test_bad_prior_raises(prior, match):
     with pytest.raises(ValueError, match=match):
