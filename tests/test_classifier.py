@@ -85,9 +85,10 @@ def test_named_methods_are_parameter_changes(data):
 
 def test_decision_function_is_the_module_output(fitted, data):
     X, _ = data
+    device = next(fitted.module_.parameters()).device
     with torch.no_grad():
         fitted.module_.eval()
-        raw = fitted.module_(torch.as_tensor(X, dtype=torch.float32)).numpy()
+        raw = fitted.module_(torch.as_tensor(X, dtype=torch.float32, device=device)).cpu().numpy()
     np.testing.assert_allclose(fitted.decision_function(X), raw, rtol=1e-6, atol=1e-6)
 
 

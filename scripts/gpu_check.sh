@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# CUDA checks for skmi, for a machine with an NVIDIA GPU and torch already installed.
+# Runs the CUDA-marked tests, the whole suite on device="auto" (so on the GPU), and a
+# small fit/predict timing. Needs skorch and imbalanced-learn: if they are missing and
+# wheels lie in .whl/, they are installed from there (no network needed).
+# Usage: bash scripts/gpu_check.sh  [output folder, default gpu-check-out]
+set -u
+out=${1:-gpu-check-out}
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+if ! python3 -c "import skorch, imblearn" 2>/dev/null && [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/skmi-site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/skmi-site:${PYTHONPATH:-}
+fi
+export PYTHONPATH=$PWD:${PYTHONPATH:-}
+{
+  date -u
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  python3 -c "import torch, sklearn, skorch, imblearn; print('torch', torch.__version__, 'cuda', torch.version.cuda, '| sklearn', sklearn.__version__, '| skorch', skorch.__version__, '| imblearn', imblearn.__version__)"
+} 2>&1 | tee "$out/environment.txt"
+echo "== CUDA tests"
+timeout 150 python3 -m pytest -p no:cacheprovider -q -m cuda tests/test_cuda.py 2>&1 | tee "$out/cuda_tests.txt"
+echo "== timing"
+timeout 90 python3 scripts/gpu_timing.py 2>&1 | tee "$out/timing.txt"
+echo "== whole suite with device='auto' on the GPU"
+timeout 200 python3 -m pytest -p no:cacheprovider -q -x --timeout 120 tests 2>&1 | tail -15 | tee "$out/suite.txt"

@@ -1,0 +1,91 @@
+"""CUDA checks: skipped without a GPU; run by scripts/gpu_check.sh on a GPU machine."""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+from skmi import MIClassifier, MIScorer
+
+from ._tasks import gaussian_task
+
+pytestmark = [
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+]
+
+
+@pytest.fixture(scope="module")
+def task():
+    return gaussian_task(3000, priors=(0.8, 0.15, 0.05), separation=1.5, n_features=3)
+
+
+def test_fit_and_predict_on_cuda(task):
+    X, y, _ = task
+    clf = MIClassifier(device="cuda", max_epochs=20, random_state=0).fit(X, y)
+    assert next(clf.module_.parameters()).is_cuda
+    assert clf.criterion_.log_prior.is_cuda
+    proba = clf.predict_proba(X)
+    assert isinstance(proba, np.ndarray)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    cpu = MIClassifier(device="cpu", max_epochs=20, random_state=0).fit(X, y)
+    # different kernels, same seed and data: close, not bit-identical
+    assert np.mean(clf.predict(X) == cpu.predict(X)) > 0.95
+
+
+def test_auto_device_uses_cuda(task):
+    X, y, _ = task
+    clf = MIClassifier(max_epochs=2, random_state=0).fit(X, y)
+    assert clf.device == "auto"
+    assert next(clf.module_.parameters()).is_cuda
+
+
+def test_cuda_estimate_matches_the_truth(task):
+    X, y, truth = task
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    clf = MIClassifier(device="cuda", early_stopping=True, random_state=0)
+    scores = cross_val_score(clf, X, y, cv=cv, scoring=MIScorer())
+    assert truth - 0.05 < scores.mean() < truth + 0.02
+
+
+def test_cuda_fits_are_reproducible(task):
+    X, y, _ = task
+    a = MIClassifier(device="cuda", max_epochs=5, random_state=0).fit(X, y).predict_proba(X)
+    b = MIClassifier(device="cuda", max_epochs=5, random_state=0).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("device", ["cuda", "auto"])
+def test_cuda_model_loads_on_a_cpu_only_process(task, tmp_path, device):
+    X, y, _ = task
+    clf = MIClassifier(device=device, max_epochs=5, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X[:50])
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(clf))
+    clf.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    np.save(tmp_path / "X.npy", X[:50])
+    script = textwrap.dedent(
+        f"""
+        import pickle, warnings, numpy as np, torch
+        assert not torch.cuda.is_available()
+        from skmi import MIClassifier
+        X = np.load({str(tmp_path / "X.npy")!r})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf = pickle.loads(open({str(tmp_path / "model.pkl")!r}, "rb").read())
+        assert not next(clf.module_.parameters()).is_cuda
+        np.save({str(tmp_path / "pickled.npy")!r}, clf.predict_proba(X))
+        new = MIClassifier(device={device!r})
+        new.load_params(f_params={str(tmp_path / "p.pt")!r}, f_criterion={str(tmp_path / "c.pt")!r})
+        np.save({str(tmp_path / "loaded.npy")!r}, new.predict_proba(X))
+        """
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env)
+    np.testing.assert_allclose(np.load(tmp_path / "pickled.npy"), expected, atol=1e-4)
+    np.testing.assert_allclose(np.load(tmp_path / "loaded.npy"), expected, atol=1e-4)
