@@ -24,4 +24,4 @@ timeout 150 python3 -m pytest -p no:cacheprovider -q -m cuda tests/test_cuda.py 
 echo "== timing"
 timeout 90 python3 scripts/gpu_timing.py 2>&1 | tee "$out/timing.txt"
 echo "== whole suite with device='auto' on the GPU"
-timeout 200 python3 -m pytest -p no:cacheprovider -q -x --timeout 120 tests 2>&1 | tail -15 | tee "$out/suite.txt"
+timeout 220 python3 -m pytest -p no:cacheprovider -q --timeout 120 tests 2>&1 | tail -15 | tee "$out/suite.txt"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -17,7 +18,7 @@ from sklearn.utils.validation import validate_data
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import ValidSplit
-from skorch.exceptions import NotInitializedError
+from skorch.exceptions import DeviceWarning, NotInitializedError
 
 from skmi._loss import PCSoftmaxLoss
 from skmi._metrics import check_prior, encode_labels, pointwise_mutual_info
@@ -700,6 +701,7 @@ class MIClassifier(NeuralNetClassifier):
         """
         with self._runtime():
             if not getattr(self, "initialized_", False):
+                self._fall_back_to_cpu_without_cuda()
                 f_params, f_criterion = self._initialize_for_loading(
                     f_params, f_criterion, use_safetensors
                 )
@@ -720,6 +722,20 @@ class MIClassifier(NeuralNetClassifier):
                 ):
                     self.classes_inferred_ = np.arange(len(self.class_prior_))
         return self
+
+    def _fall_back_to_cpu_without_cuda(self) -> None:
+        # As skorch does when it unpickles or loads onto a machine without CUDA: a model
+        # saved on a GPU must still load on a CPU-only machine, with a warning.
+        device = self.device
+        if device is not None and torch.device(device).type == "cuda":
+            if not torch.cuda.is_available():
+                warnings.warn(
+                    f"device={device!r} was requested but CUDA is not available; "
+                    "loading on the CPU instead.",
+                    DeviceWarning,
+                    stacklevel=3,
+                )
+                self.device = "cpu"
 
     def _initialize_for_loading(self, f_params, f_criterion, use_safetensors):
         if f_criterion is None:

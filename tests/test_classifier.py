@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits, make_classification
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
-from skorch.exceptions import NotInitializedError
+from skorch.exceptions import DeviceWarning, NotInitializedError
 
 from skmi import MIClassifier
 
@@ -311,9 +311,22 @@ def test_early_stopping_with_too_rare_class_is_a_clear_error():
         MIClassifier(early_stopping=True, **FAST).fit(X, y)
 
 
-def test_device_auto_resolves_to_cpu_without_cuda(fitted, monkeypatch):
+def test_device_auto_resolves_to_cpu_without_cuda(data, monkeypatch):
+    X, y = data
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert fitted.device == "auto"
-    assert next(fitted.module_.parameters()).device.type in ("cpu", "cuda")
-    fitted.predict(np.zeros((1, 6)))
-    assert fitted.device == "auto"
+    clf = MIClassifier(**FAST).fit(X, y)
+    assert next(clf.module_.parameters()).device.type == "cpu"
+    clf.predict(X)
+    assert clf.device == "auto"
+
+
+def test_cuda_request_loads_on_cpu_with_a_warning(fitted, data, monkeypatch, tmp_path):
+    X, _ = data
+    fitted.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    expected = fitted.predict_proba(X)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    new = MIClassifier(device="cuda")
+    with pytest.warns(DeviceWarning, match="CUDA is not available"):
+        new.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    assert new.device == "cpu"
+    np.testing.assert_allclose(new.predict_proba(X), expected, atol=1e-5)
