@@ -12,14 +12,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="PC-softmax vs plain softmax vs a resampler on digits")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
         from skmi._demo import run_demo
 
-        run_demo(random_state=args.seed, quiet=args.quiet)
+        if args.seeds < 1:
+            parser.error("--seeds must be at least 1")
+        run_demo(seeds=args.seeds, quiet=args.quiet)
     return 0
 
 

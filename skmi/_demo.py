@@ -61,68 +61,103 @@ class _EpochProgress(Callback):
         stream.flush()
 
 
-def run_demo(*, random_state: int = 0, quiet: bool = False, out=None) -> dict:
-    """Train the models, print the comparison and return the figures."""
-    from skmi import MIClassifier, MIScorer
+MODEL_NAMES = (
+    "MIClassifier (PC-softmax, tau=1)",
+    "plain softmax (tau=0)",
+    "plain softmax + post-hoc logit adj.",
+    "RandomOverSampler + plain softmax",
+)
+
+
+def _fit_models(X_train, y_train, random_state: int, quiet: bool) -> dict:
+    """The same MLP four ways; post-hoc adjustment reuses the plain network."""
+    from skmi import MIClassifier
+
+    def net(label, **params):
+        callbacks = (
+            [] if quiet else [("progress", _EpochProgress(f"{label} (seed {random_state})"))]
+        )
+        return MIClassifier(random_state=random_state, callbacks=callbacks, **params)
+
+    pc_softmax = net("PC-softmax").fit(X_train, y_train)
+    plain = net("plain softmax", tau=0.0, test_prior="training").fit(X_train, y_train)
+    resampled = make_pipeline(
+        RandomOverSampler(random_state=random_state),
+        net("oversampler + plain", tau=0.0, test_prior="training"),
+    ).fit(X_train, y_train)
+    # Post-hoc logit adjustment needs no new training: the same plain-softmax network,
+    # predicting under a balanced test prior.
+    post_hoc = clone_fitted_with(plain, test_prior="balanced")
+    return dict(zip(MODEL_NAMES, (pc_softmax, plain, post_hoc, resampled), strict=True))
+
+
+def run_demo(*, seeds: int = 3, quiet: bool = False, out=None) -> dict:
+    """Train the models for each seed, print the comparison and return the figures.
+
+    Each seed draws a new split and long-tailed training half and new network weights.
+    """
+    from skmi import MIScorer
 
     out = out or sys.stdout
-    X_train, X_test, y_train, y_test = long_tailed_digits(random_state=random_state)
-    counts = np.bincount(y_train)
 
     def say(text=""):
         print(text, file=out, flush=True)
 
+    X_train, _, y_train, y_test = long_tailed_digits(random_state=0)
+    counts = np.bincount(y_train)
     say("skmi demo: digits (bundled with scikit-learn), training half made long-tailed")
     say(
         f"  train: {len(y_train)} images, class counts {counts.tolist()} "
         f"({counts.max() / counts.min():.0f}:1); test: {len(y_test)} images, balanced"
     )
-    say(f"  python {platform.python_version()}, seed {random_state}; same MLP for every model")
+    say(
+        f"  {seeds} seeds (split, imbalance and weights); the same MLP for every model; "
+        f"python {platform.python_version()}"
+    )
 
-    def net(label, **params):
-        callbacks = [] if quiet else [("progress", _EpochProgress(label))]
-        return MIClassifier(random_state=random_state, callbacks=callbacks, **params)
-
+    nats, bits = MIScorer(), MIScorer(units="bits")
+    bacc = {name: [] for name in MODEL_NAMES}
+    mi = {name: [] for name in MODEL_NAMES}
+    mi_bits = []
     start = time.perf_counter()
-    pc_softmax = net("PC-softmax").fit(X_train, y_train)
-    plain = net("plain softmax", tau=0.0, test_prior="training").fit(X_train, y_train)
-    resampled = make_pipeline(
-        RandomOverSampler(random_state=random_state),
-        net("oversampler + plain softmax", tau=0.0, test_prior="training"),
-    ).fit(X_train, y_train)
-    # Post-hoc logit adjustment needs no new training: the same plain-softmax network,
-    # predicting under a balanced test prior.
-    post_hoc = clone_fitted_with(plain, test_prior="balanced")
+    for seed in range(seeds):
+        X_train, X_test, y_train, y_test = long_tailed_digits(random_state=seed)
+        models = _fit_models(X_train, y_train, seed, quiet)
+        for name, model in models.items():
+            bacc[name].append(balanced_accuracy_score(y_test, model.predict(X_test)))
+            mi[name].append(nats(model, X_test, y_test))
+        mi_bits.append(bits(models[MODEL_NAMES[0]], X_test, y_test))
     elapsed = time.perf_counter() - start
 
-    rows = [
-        ("MIClassifier (PC-softmax, tau=1)", pc_softmax),
-        ("plain softmax (tau=0)", plain),
-        ("plain softmax + post-hoc logit adj.", post_hoc),
-        ("RandomOverSampler + plain softmax", resampled),
-    ]
-    nats, bits = MIScorer(), MIScorer(units="bits")
-    results = {}
     say()
-    say(f"{'model':<38} {'balanced acc':>12} {'held-out MI (nats)':>19}")
-    for name, model in rows:
-        bacc = balanced_accuracy_score(y_test, model.predict(X_test))
-        mi = nats(model, X_test, y_test)
-        results[name] = {"balanced_accuracy": bacc, "mi_nats": mi}
-        say(f"{name:<38} {bacc:>12.3f} {mi:>19.3f}")
-    mi_nats = results[rows[0][0]]["mi_nats"]
-    mi_bits = bits(pc_softmax, X_test, y_test)
+    say(f"{'model':<38} {'balanced accuracy':>18} {'held-out MI (nats)':>19}")
+    for name in MODEL_NAMES:
+        say(
+            f"{name:<38} {np.mean(bacc[name]):>11.3f} ± {np.std(bacc[name]):.3f} "
+            f"{np.mean(mi[name]):>12.3f} ± {np.std(mi[name]):.3f}"
+        )
+    mi_nats = float(np.mean(mi[MODEL_NAMES[0]]))
     say()
     say(
         f"I(X;Y) estimate from MIClassifier on the held-out test half: {mi_nats:.3f} nats "
-        f"= {mi_bits:.3f} bits"
+        f"= {np.mean(mi_bits):.3f} bits (mean ± std over seeds: ± {np.std(mi_bits):.3f} bits)"
     )
     say(
-        f"  (H(Y) = {np.log(10):.3f} nats = {np.log2(10):.3f} bits bounds it; the estimate is "
-        "a lower bound in expectation)"
+        f"  H(Y) = {np.log(10):.3f} nats = {np.log2(10):.3f} bits bounds it; the estimate is "
+        "a lower bound in expectation."
     )
-    say(f"Trained 3 networks in {elapsed:.0f} s.")
-    return {"mi_nats": mi_nats, "mi_bits": mi_bits, "models": results}
+    say(f"Trained {3 * seeds} networks in {elapsed:.0f} s.")
+    return {
+        "mi_nats": mi_nats,
+        "mi_bits": float(np.mean(mi_bits)),
+        "models": {
+            name: {
+                "balanced_accuracy": float(np.mean(bacc[name])),
+                "mi_nats": float(np.mean(mi[name])),
+            }
+            for name in MODEL_NAMES
+        },
+    }
 
 
 def clone_fitted_with(model, **params):
