@@ -330,3 +330,21 @@ def test_cuda_request_loads_on_cpu_with_a_warning(fitted, data, monkeypatch, tmp
         new.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
     assert new.device == "cpu"
     np.testing.assert_allclose(new.predict_proba(X), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "make_labels",
+    [
+        lambda y: y == 1,
+        lambda y: pd.Series(pd.Categorical(np.array(["lo", "mid", "hi"])[y])),
+        lambda y: y.astype(np.int32) * 7,
+    ],
+    ids=["bool", "pandas-categorical", "int32"],
+)
+def test_more_label_types(make_labels):
+    X, y = make_classification(n_samples=150, n_classes=3, n_informative=3, random_state=0)
+    labels = make_labels(y)
+    clf = MIClassifier(**FAST).fit(X, labels)
+    predicted = clf.predict(X)
+    assert set(np.unique(predicted)) <= set(np.unique(np.asarray(labels)))
+    assert clf.pointwise_mutual_info(X, labels).shape == (150,)

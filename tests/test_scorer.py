@@ -148,3 +148,20 @@ def test_explicit_prior_matches_empirical_when_equal(imbalanced_task):
     clf = MIClassifier(max_epochs=5, random_state=0).fit(X, y)
     prior = np.bincount(y) / len(y)
     assert MIScorer(prior=prior)(clf, X, y) == pytest.approx(MIScorer()(clf, X, y))
+
+
+def test_pipeline_with_miclassifier_alone_in_grid_search(imbalanced_task):
+    X, y, truth = imbalanced_task
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("clf", MIClassifier(random_state=0, num_threads=1))]
+    )
+    search = GridSearchCV(
+        pipe,
+        {"clf__max_epochs": [10, 30]},
+        cv=CV,
+        scoring={"bacc": "balanced_accuracy", "mi": MIScorer()},
+        refit="mi",
+    )
+    search.fit(X, y)
+    assert truth - 0.06 < search.best_score_ < truth + 0.02
+    assert np.all(search.cv_results_["mean_test_bacc"] > 0.5)
