@@ -20,6 +20,7 @@ from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, Prin
 from skorch.dataset import ValidSplit
 from skorch.exceptions import DeviceWarning, NotInitializedError
 
+from skmi._data import ArrayBatches
 from skmi._loss import PCSoftmaxLoss
 from skmi._metrics import check_prior, encode_labels, pointwise_mutual_info
 from skmi._mlp import (
@@ -113,6 +114,12 @@ class MIClassifier(NeuralNetClassifier):
     classes : array-like or None, default=None
         Labels of the classes, in the order of the output columns. None takes the
         sorted labels of ``y``.
+    iterator_train, iterator_valid : class, default=ArrayBatches
+        Batch iterators. The default gathers each batch of in-memory arrays with one
+        indexing operation (skorch's ``DataLoader`` collates sample by sample, several
+        times slower for small networks) and falls back to ``DataLoader`` for other
+        datasets or when ``iterator_*__`` options such as ``num_workers`` are given.
+        Training batches are shuffled (``iterator_train__shuffle=True``).
     **kwargs
         Any other :class:`skorch.NeuralNet` parameter (``optimizer__weight_decay``,
         ``iterator_train__num_workers``, ...).
@@ -171,8 +178,12 @@ class MIClassifier(NeuralNetClassifier):
         random_state=None,
         verbose: int = 0,
         classes=None,
+        iterator_train=ArrayBatches,
+        iterator_valid=ArrayBatches,
         **kwargs,
     ):
+        # Shuffle training batches unless told otherwise (skorch's default is not to).
+        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(
             module,
             criterion=criterion,
@@ -185,6 +196,8 @@ class MIClassifier(NeuralNetClassifier):
             device=device,
             verbose=verbose,
             classes=classes,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
             **kwargs,
         )
         self.tau = tau
