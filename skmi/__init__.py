@@ -1,10 +1,20 @@
 """skmi: a neural-network classifier that doubles as a mutual-information estimator."""
 
-from skmi import metrics
+from skmi import datasets, metrics
 from skmi._classifier import MIClassifier
+from skmi._estimate import MIEstimate, estimate_mi
 from skmi._loss import PCSoftmaxLoss
 from skmi._scorer import MIScorer
 
 __version__ = "0.1.0"
 
-__all__ = ["MIClassifier", "MIScorer", "PCSoftmaxLoss", "metrics", "__version__"]
+__all__ = [
+    "MIClassifier",
+    "MIEstimate",
+    "MIScorer",
+    "PCSoftmaxLoss",
+    "datasets",
+    "estimate_mi",
+    "metrics",
+    "__version__",
+]
