@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import norm
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
@@ -19,8 +22,8 @@ from skmi._scorer import _final_estimator
 
 # Warn when the training-set reading exceeds the held-out one by more than this many nats
 # and this fraction of the held-out value: the model has memorised its training folds.
-_OVERFIT_GAP_NATS = 0.05
-_OVERFIT_GAP_FRACTION = 0.2
+_OVERFIT_GAP_NATS = 0.1
+_OVERFIT_GAP_FRACTION = 0.25
 
 
 @dataclass
@@ -41,13 +44,18 @@ class MIEstimate:
         The estimate on each test fold.
     per_class : dict
         Each class's contribution ``pi_k * mean pmi over class k``; they sum to ``mi``.
+    lower_bound : float
+        The plain cross-fitted reading, without extrapolation: a lower bound on
+        I(X; Y) in expectation.
     train_mi : float
-        The same reading on the training folds (an overestimate; shown for diagnosis).
+        The plain reading on the training folds (an overestimate; shown for diagnosis).
     entropy : float
         ``H(Y)`` of the labels, an upper bound on I(X; Y).
     pmi : ndarray of shape (n_samples,)
-        The out-of-fold pointwise MI of each sample.
+        The out-of-fold pointwise MI of each sample (extrapolated when ``mi`` is).
     n_samples : int
+    selected : list of str
+        The estimator chosen in each fold.
     """
 
     mi: float
@@ -56,9 +64,11 @@ class MIEstimate:
     confidence: float
     fold_mi: np.ndarray
     per_class: dict
+    lower_bound: float
     train_mi: float
     entropy: float
     n_samples: int
+    selected: list
     pmi: np.ndarray = field(repr=False)
 
     @property
@@ -88,9 +98,36 @@ class MIEstimate:
         )
 
 
-def default_estimator(random_state=None) -> MIClassifier:
-    """The MIClassifier that :func:`estimate_mi` uses when none is given."""
-    return MIClassifier(early_stopping=True, dropout=0.0, random_state=random_state)
+def default_estimators(random_state=None) -> list:
+    """The candidates :func:`estimate_mi` chooses between, per fold, when none is given.
+
+    Both see the features through a quantile transform to normal scores, which leaves
+    I(X; Y) unchanged (it is invertible and monotone per feature) and tames heavy tails
+    and skewed scales:
+
+    * an :class:`MIClassifier` (two ReLU layers sized from the data, no dropout,
+      learning rate 3e-3, early stopping on 10 % of the training fold with patience 20,
+      up to 1,000 epochs);
+    * a multinomial :class:`~sklearn.linear_model.LogisticRegression`, which wins when
+      the Bayes posterior is (close to) linear in the features.
+    """
+    seed = check_random_state(random_state).randint(2**31 - 1)
+
+    def quantiles():
+        return QuantileTransformer(output_distribution="normal", random_state=seed)
+
+    network = MIClassifier(
+        early_stopping=True,
+        dropout=0.0,
+        lr=3e-3,
+        max_epochs=1000,
+        n_iter_no_change=20,
+        random_state=seed,
+    )
+    return [
+        make_pipeline(quantiles(), network),
+        make_pipeline(quantiles(), LogisticRegression(C=10.0, max_iter=2000)),
+    ]
 
 
 def estimate_mi(
@@ -99,16 +136,24 @@ def estimate_mi(
     *,
     estimator=None,
     cv=5,
+    extrapolate: bool = True,
     confidence: float = 0.95,
     random_state=None,
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
-    Cross-fitted: the data are split into ``cv`` stratified folds, a model is trained on
-    all but one and scores the pointwise MI of the samples of the held-out one, so every
-    sample is scored by a model that did not see it. The estimate is the mean of those
-    values, ``H(Y) - cross-entropy``, which in expectation lies below I(X; Y) by the
-    model's excess cross-entropy (a variational lower bound).
+    Cross-fitted: the data are split into ``cv`` stratified folds; a model trained on
+    all but one fold scores the pointwise MI ``log q(y|x) - log pi_y`` of the samples of
+    the held-out fold, so every sample is scored by a model that did not see it. The mean
+    of these values is ``H(Y) - cross-entropy``, which in expectation lies below
+    I(X; Y) by the model's excess cross-entropy (a variational lower bound:
+    ``lower_bound`` in the result).
+
+    That gap shrinks as the training set grows. With ``extrapolate=True`` each fold also
+    trains a model on a random half of its training part, and the estimate is the
+    extrapolation ``2 * full - half`` of the two readings to infinite data, which is exact
+    when the gap falls as 1/n. Both readings score the same held-out samples, so the
+    standard error stays close to that of the plain estimate.
 
     Unlike :func:`sklearn.feature_selection.mutual_info_classif`, which gives one value
     per feature, this is the information of the features *jointly*.
@@ -118,17 +163,23 @@ def estimate_mi(
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         Class labels of any type.
-    estimator : classifier with predict_proba, default=None
-        Refitted (cloned) on every fold. None uses an :class:`MIClassifier` with early
-        stopping on a validation split of each training fold. An MIClassifier (also at
-        the end of a Pipeline) is read through its prior-free logits; any other
-        classifier as ``log p(y|x) - log pi_y`` from ``predict_proba``.
+    estimator : classifier, list of classifiers, or None, default=None
+        Cloned and refitted on every fold. A list is a set of candidates: in each fold
+        the one with the lowest log-loss on a stratified 20 % of the training part is
+        refitted on the whole training part. None uses :func:`default_estimators` (an
+        MIClassifier and a logistic regression). An MIClassifier (also at the end of a
+        Pipeline) is read through its prior-free logits; any other classifier through
+        ``predict_proba``.
     cv : int or cross-validation splitter, default=5
         Number of stratified folds, or a splitter.
+    extrapolate : bool, default=True
+        Correct the finite-sample gap by extrapolating from half the training data.
     confidence : float, default=0.95
         Level of the confidence interval.
     random_state : int, RandomState or None, default=None
-        Seeds the folds and the default estimator. Same value, same answer.
+        Seeds the folds, the subsamples, the default estimators and every
+        ``random_state`` parameter of the given estimators that is None. Same value,
+        same answer (on the CPU).
 
     Returns
     -------
@@ -137,8 +188,8 @@ def estimate_mi(
     Warns
     -----
     UserWarning
-        When the training-fold reading exceeds the held-out one by more than 0.05 nats
-        and 20 %: the model overfits, and the estimate is likely too low.
+        When the training-fold reading exceeds the held-out one by more than 0.1 nats
+        and 25 %: the model overfits, and the estimate is likely too low.
 
     Examples
     --------
@@ -161,54 +212,67 @@ def estimate_mi(
     if len(labels) < 2:
         raise ValueError(f"estimate_mi needs at least 2 classes; got 1 ({labels[0]!r}).")
     rng = check_random_state(random_state)
+    candidates = _candidates(estimator, rng)
     if isinstance(cv, (int, np.integer)):
+        # Every training part must hold every class, and the half-size and selection
+        # splits inside it must be able to stratify it.
+        needed = max(int(cv), 4) if (extrapolate or len(candidates) > 1) else int(cv)
         smallest = int(np.bincount(y_index).min())
-        if smallest < cv:
+        if smallest < needed:
             raise ValueError(
-                f"The smallest class has {smallest} sample(s), fewer than cv={cv} folds: "
-                "every fold's training part must contain every class. Lower cv or add data."
+                f"The smallest class has {smallest} sample(s); cv={cv} folds need at least "
+                f"{needed} per class so that every training set contains every class. "
+                "Lower cv, set extrapolate=False, pass a single estimator or add data."
             )
         cv = StratifiedKFold(int(cv), shuffle=True, random_state=rng.randint(2**31 - 1))
     cv = check_cv(cv, y, classifier=True)
-    if estimator is None:
-        estimator = default_estimator(random_state=rng.randint(2**31 - 1))
-    elif not hasattr(estimator, "predict_proba") and not isinstance(
-        _final_estimator(estimator), MIClassifier
-    ):
-        raise TypeError(f"estimator must have predict_proba; {type(estimator).__name__} does not.")
-    if not is_classifier(estimator):
-        warnings.warn("estimator does not declare itself a classifier.", UserWarning, stacklevel=2)
 
     log_prior = empirical_log_prior(y_index, len(labels))
-    pmi = np.full(len(y), np.nan)
-    fold_mi, train_mi, train_weights = [], [], []
+    pmi_full = np.full(len(y), np.nan)
+    pmi_half = np.full(len(y), np.nan)
+    fold_mi, train_mi, train_weights, selected = [], [], [], []
     for train, test in cv.split(X, y_index):
-        model = clone(estimator).fit(X[train], y[train])
-        pmi[test] = _pointwise(model, X[test], y_index[test], labels, log_prior)
-        fold_mi.append(float(pmi[test].mean()))
-        train_mi.append(float(_pointwise(model, X[train], y_index[train], labels, log_prior).mean()))
+        seed = rng.randint(2**31 - 1)
+        choice = _select(candidates, X[train], y[train], seed)
+        selected.append(choice)
+        model = _seeded_clone(candidates[choice], seed).fit(X[train], y[train])
+        pmi_full[test] = _pointwise(model, X[test], y_index[test], labels, log_prior)
+        train_mi.append(_pointwise(model, X[train], y_index[train], labels, log_prior).mean())
         train_weights.append(len(train))
-    if np.isnan(pmi).any():
+        if extrapolate:
+            half, _ = train_test_split(
+                train, train_size=0.5, stratify=y_index[train], random_state=seed
+            )
+            half_model = _seeded_clone(candidates[choice], seed).fit(X[half], y[half])
+            pmi_half[test] = _pointwise(half_model, X[test], y_index[test], labels, log_prior)
+    if np.isnan(pmi_full).any():
         raise ValueError("cv must put every sample in exactly one test fold.")
 
+    pmi = 2 * pmi_full - pmi_half if extrapolate else pmi_full
+    for _, test in cv.split(X, y_index):
+        fold_mi.append(float(pmi[test].mean()))
     mi = float(pmi.mean())
     stderr = float(pmi.std(ddof=1) / np.sqrt(len(pmi)))
     z = float(norm.ppf(0.5 + confidence / 2))
     prior = np.exp(log_prior)
     per_class = {
-        label.item() if hasattr(label, "item") else label: float(prior[k] * pmi[y_index == k].mean())
+        (label.item() if hasattr(label, "item") else label): float(
+            prior[k] * pmi[y_index == k].mean()
+        )
         for k, label in enumerate(labels)
     }
+    lower_bound = float(pmi_full.mean())
     train_value = float(np.average(train_mi, weights=train_weights))
-    gap = train_value - mi
-    if gap > _OVERFIT_GAP_NATS and gap > _OVERFIT_GAP_FRACTION * abs(mi):
+    gap = train_value - lower_bound
+    if gap > _OVERFIT_GAP_NATS and gap > _OVERFIT_GAP_FRACTION * abs(lower_bound):
         warnings.warn(
-            f"The training folds read {train_value:.3f} nats against {mi:.3f} held out: the "
-            "model overfits, so the estimate is likely too low. Try early stopping, a "
-            "smaller network or more data.",
+            f"The training folds read {train_value:.3f} nats against {lower_bound:.3f} held "
+            "out: the model overfits, so the estimate is likely too low. Try early stopping, "
+            "a smaller network or more data.",
             UserWarning,
             stacklevel=2,
         )
+    names = [_describe(candidates[i]) for i in selected]
     return MIEstimate(
         mi=mi,
         stderr=stderr,
@@ -216,11 +280,65 @@ def estimate_mi(
         confidence=confidence,
         fold_mi=np.asarray(fold_mi),
         per_class=per_class,
+        lower_bound=lower_bound,
         train_mi=train_value,
-        entropy=float(-(prior[prior > 0] * log_prior[prior > 0]).sum()),
+        entropy=float(-(prior * log_prior).sum()),
         n_samples=len(y),
+        selected=names,
         pmi=pmi,
     )
+
+
+def _candidates(estimator, rng) -> list:
+    if estimator is None:
+        return default_estimators(random_state=rng.randint(2**31 - 1))
+    candidates = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
+    if not candidates:
+        raise ValueError("estimator must not be an empty list.")
+    for candidate in candidates:
+        if not hasattr(candidate, "predict_proba"):
+            raise TypeError(
+                f"estimator must have predict_proba; {type(candidate).__name__} does not."
+            )
+        if not is_classifier(candidate):
+            raise TypeError(f"estimator must be a classifier; got {type(candidate).__name__}.")
+    return candidates
+
+
+def _select(candidates, X, y, seed) -> int:
+    """Index of the candidate with the lowest log-loss on a stratified 20 % split."""
+    if len(candidates) == 1:
+        return 0
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=seed
+    )
+    labels, y_index = np.unique(y, return_inverse=True)
+    log_prior = empirical_log_prior(y_index, len(labels))
+    val_index = np.searchsorted(labels, y_val)
+    losses = []
+    for candidate in candidates:
+        model = _seeded_clone(candidate, seed).fit(X_fit, y_fit)
+        losses.append(-_pointwise(model, X_val, val_index, labels, log_prior).mean())
+    return int(np.argmin(losses))
+
+
+def _seeded_clone(estimator, seed):
+    """A clone whose unset ``random_state`` parameters (nested ones too) get ``seed``.
+
+    So that estimate_mi's own random_state makes the whole estimate reproducible.
+    """
+    model = clone(estimator)
+    unset = {
+        key: seed
+        for key, value in model.get_params(deep=True).items()
+        if key.split("__")[-1] == "random_state" and value is None
+    }
+    return model.set_params(**unset) if unset else model
+
+
+def _describe(estimator) -> str:
+    final = _final_estimator(estimator)
+    return type(final).__name__
 
 
 def _pointwise(model, X, y_index, labels, log_prior) -> np.ndarray:
@@ -247,6 +365,8 @@ def _pointwise(model, X, y_index, labels, log_prior) -> np.ndarray:
 
 def _column_positions(model_classes, labels) -> np.ndarray:
     positions = np.searchsorted(labels, model_classes)
-    if np.any(positions >= len(labels)) or np.any(labels[np.minimum(positions, len(labels) - 1)] != model_classes):
+    if np.any(positions >= len(labels)) or np.any(
+        labels[np.minimum(positions, len(labels) - 1)] != model_classes
+    ):
         raise ValueError("The model's classes_ are not among the labels of y.")
     return positions

@@ -9,7 +9,7 @@ reported by :func:`task_truth` and is at most 0.002 nats.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
@@ -169,7 +169,7 @@ _MODELS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model_truth(name: str) -> Truth:
     return _MODELS[name]().truth()
 
@@ -377,7 +377,12 @@ def gaussian_classes_truth(means, priors=None, scales=None) -> Truth:
     """Monte-Carlo I(X; Y) of Gaussian classes (see :func:`make_gaussian_classes`)."""
     means = np.asarray(means, dtype=float)
     priors = np.full(len(means), 1 / len(means)) if priors is None else np.asarray(priors, float)
-    key = (means.tobytes(), means.shape, priors.tobytes(), None if scales is None else tuple(scales))
+    key = (
+        means.tobytes(),
+        means.shape,
+        priors.tobytes(),
+        None if scales is None else tuple(scales),
+    )
     return _gaussian_truth_cached(key)
 
 
