@@ -45,7 +45,7 @@ from skmi import MIClassifier, estimate_mi
 from skmi.datasets import list_tasks, make_task
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _knn_mi import knn_mutual_info  # noqa: E402
+from _knn_mi import knn_mutual_info
 
 torch.set_num_threads(1)
 
