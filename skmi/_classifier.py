@@ -114,6 +114,11 @@ class MIClassifier(NeuralNetClassifier):
     classes : array-like or None, default=None
         Labels of the classes, in the order of the output columns. None takes the
         sorted labels of ``y``.
+    class_weight : None, "balanced", dict or array-like, default=None
+        Weights of the classes in the loss: ``"balanced"`` is inverse class frequency,
+        ``n / (K * count_k)``. This is the reweighting baseline for imbalanced data, to
+        compare with ``tau``; a weighted model's probabilities are biased, so do not
+        read MI from it.
     iterator_train, iterator_valid : class, default=ArrayBatches
         Batch iterators. The default gathers each batch of in-memory arrays with one
         indexing operation (skorch's ``DataLoader`` collates sample by sample, several
@@ -178,6 +183,7 @@ class MIClassifier(NeuralNetClassifier):
         random_state=None,
         verbose: int = 0,
         classes=None,
+        class_weight=None,
         iterator_train=ArrayBatches,
         iterator_valid=ArrayBatches,
         **kwargs,
@@ -209,6 +215,7 @@ class MIClassifier(NeuralNetClassifier):
         self.n_iter_no_change = n_iter_no_change
         self.num_threads = num_threads
         self.random_state = random_state
+        self.class_weight = class_weight
 
     # ------------------------------------------------------------------ sklearn glue
     def __sklearn_tags__(self):
@@ -349,7 +356,30 @@ class MIClassifier(NeuralNetClassifier):
             )
         self.classes_inferred_ = labels
         self.class_prior_ = counts / counts.sum()
+        self.class_weight_ = self._class_weights(labels, counts)
         return y_index.astype(np.int64)
+
+    def _class_weights(self, labels, counts):
+        weight = self.class_weight
+        if weight is None:
+            return None
+        if isinstance(weight, str):
+            if weight != "balanced":
+                raise ValueError(
+                    f"class_weight must be None, 'balanced', a dict or an array; got {weight!r}."
+                )
+            return counts.sum() / (len(counts) * counts)
+        if isinstance(weight, Mapping):
+            unknown = set(weight) - set(labels.tolist())
+            if unknown:
+                raise ValueError(f"class_weight names labels not in y: {sorted(unknown, key=str)}.")
+            weight = [weight.get(label, 1.0) for label in labels.tolist()]
+        weight = np.asarray(weight, dtype=np.float64)
+        if weight.shape != counts.shape or not np.all(np.isfinite(weight)) or np.any(weight < 0):
+            raise ValueError(
+                f"class_weight must hold {len(counts)} finite non-negative weights; got {weight!r}."
+            )
+        return weight
 
     def _resolved_test_prior(self) -> np.ndarray:
         n_classes = self.class_prior_.shape[0]
@@ -463,7 +493,10 @@ class MIClassifier(NeuralNetClassifier):
         if prior is None:
             prior = np.ones(1)  # placeholder until load_params restores the saved prior
         kwargs = self.get_params_for("criterion")
-        self.criterion_ = self.criterion(class_prior=prior, tau=self.tau, **kwargs)
+        weight = getattr(self, "class_weight_", None)
+        self.criterion_ = self.criterion(
+            class_prior=prior, tau=self.tau, class_weight=weight, **kwargs
+        )
         return self
 
     def check_data(self, X, y):

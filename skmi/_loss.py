@@ -33,6 +33,9 @@ class PCSoftmaxLoss(nn.Module):
         with the module between devices and is saved in its ``state_dict``.
     tau : float, default=1.0
         Scale of ``log(prior)`` added to the logits.
+    class_weight : array-like of shape (n_classes,), default=None
+        Per-class weights of the cross-entropy (the reweighting baseline). Weights bias
+        the fitted posterior, so MI read from a weighted model is not an estimate.
 
     Examples
     --------
@@ -44,19 +47,23 @@ class PCSoftmaxLoss(nn.Module):
     1.204
     """
 
-    def __init__(self, class_prior, tau: float = 1.0):
+    def __init__(self, class_prior, tau: float = 1.0, class_weight=None):
         super().__init__()
         prior = torch.as_tensor(class_prior, dtype=torch.float32)
         # log(0) = -inf would make a class unreachable; fit never builds a zero prior
         # because the prior is the frequency of classes present in y.
         self.register_buffer("log_prior", torch.log(prior))
         self.tau = float(tau)
+        weight = (
+            None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
+        )
+        self.register_buffer("class_weight", weight)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         # Compute in float32 at least: under bf16/fp16 autocast the log-sum-exp of large
         # logits loses the digits that the MI estimate is made of.
         adjusted = logits.float() + self.tau * self.log_prior
-        return F.cross_entropy(adjusted, target)
+        return F.cross_entropy(adjusted, target, weight=self.class_weight)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # A criterion built before the prior is known (load_params on a fresh net) holds
@@ -64,6 +71,11 @@ class PCSoftmaxLoss(nn.Module):
         key = prefix + "log_prior"
         if key in state_dict and state_dict[key].shape != self.log_prior.shape:
             self.log_prior = torch.empty_like(state_dict[key], device=self.log_prior.device)
+        key = prefix + "class_weight"
+        if key in state_dict and (
+            self.class_weight is None or state_dict[key].shape != self.class_weight.shape
+        ):
+            self.class_weight = torch.empty_like(state_dict[key], device=self.log_prior.device)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extra_repr(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from skmi._classifier import MIClassifier
@@ -93,6 +95,13 @@ class MIScorer:
         return self.prior
 
     def _score_logits(self, estimator, final, X, y, prior) -> float:
+        if getattr(final, "class_weight_", None) is not None:
+            warnings.warn(
+                "This MIClassifier was trained with class_weight: its logits are biased "
+                "and the MI read from them is not an estimate of I(X;Y).",
+                UserWarning,
+                stacklevel=3,
+            )
         # The whole estimator (pipeline) transforms X; samplers do nothing at predict.
         logits = np.asarray(estimator.decision_function(X), dtype=np.float64)
         if logits.ndim == 1:  # binary: sklearn's f_1 - f_0; PMI is shift-invariant per row

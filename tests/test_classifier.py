@@ -348,3 +348,18 @@ def test_more_label_types(make_labels):
     predicted = clf.predict(X)
     assert set(np.unique(predicted)) <= set(np.unique(np.asarray(labels)))
     assert clf.pointwise_mutual_info(X, labels).shape == (150,)
+
+
+def test_balanced_class_weight_is_inverse_frequency_in_the_loss(data):
+    X, y = data
+    clf = MIClassifier(tau=0.0, class_weight="balanced", **FAST).fit(X, y)
+    counts = np.bincount(y)
+    expected = len(y) / (3 * counts)
+    np.testing.assert_allclose(clf.class_weight_, expected)
+    np.testing.assert_allclose(clf.criterion_.class_weight.cpu().numpy(), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="class_weight"):
+        MIClassifier(class_weight="inverse", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight"):
+        MIClassifier(class_weight=[1.0, -1.0, 1.0], **FAST).fit(X, y)
+    weighted = MIClassifier(class_weight={0: 1.0, 1: 1.0, 2: 5.0}, **FAST).fit(X, y)
+    np.testing.assert_allclose(weighted.class_weight_, [1.0, 1.0, 5.0])

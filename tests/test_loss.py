@@ -33,3 +33,10 @@ def test_prior_is_a_buffer_and_loads_into_a_placeholder():
     fresh = PCSoftmaxLoss([1.0])
     fresh.load_state_dict(saved)
     assert torch.allclose(fresh.log_prior.exp(), torch.tensor([0.9, 0.1]))
+
+
+def test_class_weight_round_trips_through_a_placeholder():
+    saved = PCSoftmaxLoss([0.9, 0.1], class_weight=[1.0, 9.0]).state_dict()
+    fresh = PCSoftmaxLoss([1.0])
+    fresh.load_state_dict(saved)
+    assert torch.allclose(fresh.class_weight, torch.tensor([1.0, 9.0]))

@@ -165,3 +165,10 @@ def test_pipeline_with_miclassifier_alone_in_grid_search(imbalanced_task):
     search.fit(X, y)
     assert truth - 0.06 < search.best_score_ < truth + 0.02
     assert np.all(search.cv_results_["mean_test_bacc"] > 0.5)
+
+
+def test_scoring_a_class_weighted_model_warns(imbalanced_task):
+    X, y, _ = imbalanced_task
+    clf = MIClassifier(tau=0.0, class_weight="balanced", max_epochs=2, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="class_weight"):
+        MIScorer()(clf, X, y)
