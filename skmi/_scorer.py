@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from skmi._classifier import MIClassifier
 from skmi._metrics import check_units, mutual_info_from_logits, mutual_info_from_proba
@@ -13,9 +14,9 @@ from skmi._metrics import check_units, mutual_info_from_logits, mutual_info_from
 def _final_estimator(estimator):
     """The estimator that makes the predictions: unwrap fitted searches and pipelines."""
     while True:
-        if hasattr(estimator, "best_estimator_"):
+        if hasattr(estimator, "best_estimator_") and hasattr(estimator, "cv_results_"):
             estimator = estimator.best_estimator_
-        elif hasattr(estimator, "steps"):
+        elif isinstance(estimator, Pipeline):  # imblearn's Pipeline subclasses it
             estimator = estimator.steps[-1][1]
         else:
             return estimator

@@ -172,3 +172,16 @@ def test_scoring_a_class_weighted_model_warns(imbalanced_task):
     clf = MIClassifier(tau=0.0, class_weight="balanced", max_epochs=2, random_state=0).fit(X, y)
     with pytest.warns(UserWarning, match="class_weight"):
         MIScorer()(clf, X, y)
+
+
+def test_a_step_named_parameter_does_not_confuse_unwrapping(imbalanced_task):
+    # A subclass with a `steps` parameter is not a Pipeline.
+    X, y, _ = imbalanced_task
+
+    class StepsClassifier(MIClassifier):
+        def __init__(self, module=None, *, steps=5, **kwargs):
+            super().__init__(module, **kwargs)
+            self.steps = steps
+
+    clf = StepsClassifier(max_epochs=2, random_state=0).fit(X, y)
+    assert np.isfinite(MIScorer()(clf, X, y))
