@@ -26,8 +26,6 @@ Needs the datasets of the benchmarks extra (see _imbalanced_data.py).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 import warnings
@@ -35,8 +33,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
-import skorch
 import torch
 from imblearn.ensemble import BalancedBaggingClassifier, BalancedRandomForestClassifier
 from imblearn.metrics import geometric_mean_score
@@ -51,10 +47,10 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 from torch import nn
 
-import skmi
 from skmi import MIClassifier, MIScorer
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _common import announce
 from _imbalanced_data import TABULAR, load_images, load_tabular
 
 NEURAL = (
@@ -370,16 +366,7 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="page_blocks0, 1 seed, 2 folds' worth")
     parser.add_argument("--out", default="docs/benchmarks")
     args = parser.parse_args(argv)
-    command = "python benchmarks/imbalanced.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    env = (
-        f"Python {platform.python_version()}, torch {torch.__version__} (1 thread per job, "
-        f"{args.jobs} jobs), skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"skmi {skmi.__version__}, {os.cpu_count()} CPU cores"
-    )
-    print(command)
-    print(env, flush=True)
+    command, env = announce("imbalanced.py", argv, threads=f"1 thread per job, {args.jobs} jobs")
     if args.smoke:
         jobs = [j for j in tabular_jobs(["page_blocks0"], 1, 100) if j[-1] == 0]
     else:

@@ -20,8 +20,6 @@ docs/benchmarks).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 import warnings
@@ -29,8 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
-import skorch
 import torch
 from scipy.special import log_softmax
 from sklearn.feature_selection import mutual_info_classif
@@ -40,11 +36,11 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skmi
 from skmi import MIClassifier, estimate_mi
 from skmi.datasets import list_tasks, make_task
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _common import announce
 from _knn_mi import knn_mutual_info
 
 torch.set_num_threads(1)
@@ -225,16 +221,7 @@ def main(argv=None):
     parser.add_argument("--out", default="docs/benchmarks")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    command = "python benchmarks/mi_accuracy.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    env = (
-        f"Python {platform.python_version()}, torch {torch.__version__} (1 thread), "
-        f"skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, skmi "
-        f"{skmi.__version__}, {platform.machine()}, {os.cpu_count()} CPU cores"
-    )
-    print(command)
-    print(env, flush=True)
+    command, env = announce("mi_accuracy.py", argv)
     rows = []
     for n in args.sizes:
         for name in args.tasks:

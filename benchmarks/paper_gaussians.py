@@ -17,19 +17,18 @@ Run: python benchmarks/paper_gaussians.py [--out docs/benchmarks]
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import skorch
 import torch
 from scipy.special import log_softmax
 from sklearn.metrics import balanced_accuracy_score
 
-import skmi
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import announce
+
 from skmi import MIClassifier, MIScorer
 from skmi.datasets import gaussian_classes_truth
 
@@ -104,15 +103,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="docs/benchmarks")
     args = parser.parse_args(argv)
-    command = "python benchmarks/paper_gaussians.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    env = (
-        f"Python {platform.python_version()}, torch {torch.__version__} (1 thread), skorch "
-        f"{skorch.__version__}, scikit-learn {sklearn.__version__}, skmi {skmi.__version__}"
-    )
-    print(command)
-    print(env, flush=True)
+    command, env = announce("paper_gaussians.py", argv)
     rows = []
     for kind in ("balanced", "imbalanced"):
         for d in (1, 2, 5, 10):

@@ -1,0 +1,27 @@
+"""What every benchmark prints first: the command that reproduces it and the machine."""
+
+import os
+import platform
+import sys
+
+import imblearn
+import sklearn
+import skorch
+import torch
+
+import skmi
+
+
+def announce(script: str, argv=None, threads: str = "1 thread") -> tuple[str, str]:
+    """Print and return ``(command, environment)``."""
+    args = sys.argv[1:] if argv is None else argv
+    command = " ".join(["python", f"benchmarks/{script}", *args])
+    env = (
+        f"Python {platform.python_version()}, torch {torch.__version__} ({threads}), "
+        f"skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, imbalanced-learn "
+        f"{imblearn.__version__}, skmi {skmi.__version__}; {platform.machine()}, "
+        f"{os.cpu_count()} CPU cores"
+    )
+    print(command)
+    print(env, flush=True)
+    return command, env
