@@ -95,8 +95,10 @@ class SmallCNN(nn.Module):
     28x28 step costs about 13 times an 8x8 one, more than the budget allows.
     """
 
-    def __init__(self, n_classes=10, channels=8, downsample=1):
+    def __init__(self, n_classes=10, channels=8, downsample=1, side=None):
         super().__init__()
+        # resamplers need 2-D input: images arrive flattened and are put back in shape
+        self.side = side
         self.body = nn.Sequential(
             nn.AvgPool2d(downsample) if downsample > 1 else nn.Identity(),
             nn.Conv2d(1, channels, 3, padding=1),
@@ -110,16 +112,20 @@ class SmallCNN(nn.Module):
         )
 
     def forward(self, X):
+        if X.ndim == 2:
+            X = X.reshape(-1, 1, self.side, self.side)
         return self.body(X)
 
 
 NEURAL_GRID = {"lr": [1e-3, 3e-3], "optimizer__weight_decay": [1e-4, 1e-2]}
 
 
-def neural_method(name, seed, steps, module=None, downsample=1):
+def neural_method(name, seed, steps, module=None, downsample=1, side=None):
     kwargs = dict(steps=steps, random_state=seed, num_threads=1, dropout=0.1)
     if module is not None:
-        kwargs.update(module=module, module__n_classes=10, module__downsample=downsample)
+        kwargs.update(
+            module=module, module__n_classes=10, module__downsample=downsample, module__side=side
+        )
     if name == "PC-softmax (tau=1)":
         return BudgetMIClassifier(tau=1.0, **kwargs), NEURAL_GRID
     plain = dict(tau=0.0, test_prior="training", **kwargs)
@@ -221,11 +227,19 @@ def image_jobs(sets, seeds, steps):
         if data is None:
             continue
         X_train, X_test, y_train, y_test, _ = data
+        side = X_train.shape[-1]
+        # flattened for the resamplers; SmallCNN reshapes them back
+        X_train, X_test = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
         setting = f"{name} {profile} rho={ratio}"
         for seed in range(seeds):
             for method in NEURAL:
                 model, grid = neural_method(
-                    method, seed, steps, module=SmallCNN, downsample=2 if name == "mnist5k" else 1
+                    method,
+                    seed,
+                    steps,
+                    module=SmallCNN,
+                    downsample=2 if name == "mnist5k" else 1,
+                    side=side,
                 )
                 yield (method, model, grid, X_train, y_train, X_test, y_test, seed, setting, 0)
 
@@ -374,14 +388,24 @@ def main(argv=None):
         jobs = list(tabular_jobs(tables, args.seeds, args.steps))
         if "images" in args.datasets:
             jobs += list(image_jobs(IMAGE_SETS, args.seeds, args.steps))
-    start = time.perf_counter()
-    rows = Parallel(n_jobs=args.jobs, verbose=5)(delayed(evaluate)(*job) for job in jobs)
-    elapsed = time.perf_counter() - start
-    frame = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "imbalanced_smoke" if args.smoke else "imbalanced"
-    frame.to_csv(out / f"{stem}.csv", index=False)
+    start = time.perf_counter()
+    rows = []
+    results = Parallel(n_jobs=args.jobs, return_as="generator")(
+        delayed(evaluate)(*job) for job in jobs
+    )
+    for row in results:  # written as they come, so a stopped run keeps what it did
+        rows.append(row)
+        pd.DataFrame(rows).to_csv(out / f"{stem}.csv", index=False)
+        print(
+            f"{len(rows)}/{len(jobs)} {row['setting']} {row['method']} "
+            f"bacc {row['balanced_accuracy']:.3f} ({row['seconds']:.0f}s)",
+            flush=True,
+        )
+    elapsed = time.perf_counter() - start
+    frame = pd.DataFrame(rows)
     text = markdown(frame, command, env, elapsed)
     (out / f"{stem}.md").write_text(text)
     if not args.smoke:
