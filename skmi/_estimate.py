@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from skmi._classifier import MIClassifier
 from skmi._metrics import empirical_log_prior
-from skmi._scorer import _final_estimator
+from skmi._scorer import _final_estimator, prior_free_logits
 
 # Warn when the training-set reading exceeds the held-out one by more than this many nats
 # and this fraction of the held-out value: the model has memorised its training folds.
@@ -363,11 +363,7 @@ def _pointwise(model, X, y_index, labels, log_prior) -> np.ndarray:
     final = _final_estimator(model)
     columns = _column_positions(final.classes_, labels)
     if isinstance(final, MIClassifier):
-        logits = np.asarray(model.decision_function(X), dtype=np.float64)
-        if logits.ndim == 1:
-            logits = np.column_stack([np.zeros_like(logits), logits])
-        if final.tau != 1:
-            logits = logits + (final.tau - 1.0) * np.log(final.class_prior_)
+        logits = prior_free_logits(model, final, X)
         full = np.full((len(X), len(labels)), -np.inf)
         full[:, columns] = logits
         with np.errstate(invalid="ignore"):

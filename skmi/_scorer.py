@@ -22,6 +22,19 @@ def _final_estimator(estimator):
             return estimator
 
 
+def prior_free_logits(estimator, final, X) -> np.ndarray:
+    """Prior-free logits ``f + (tau - 1) log pi`` of ``final``, the MIClassifier that ends
+    ``estimator`` (itself, a Pipeline or a fitted search), for raw input ``X``.
+    """
+    # The whole estimator (pipeline) transforms X; samplers do nothing at predict.
+    logits = np.asarray(estimator.decision_function(X), dtype=np.float64)
+    if logits.ndim == 1:  # binary: sklearn's f_1 - f_0; PMI is shift-invariant per row
+        logits = np.column_stack([np.zeros_like(logits), logits])
+    if final.tau != 1:
+        logits = logits + (final.tau - 1.0) * np.log(final.class_prior_)
+    return logits
+
+
 class MIScorer:
     """Scorer ``(estimator, X, y) -> float`` estimating ``I(X; Y)`` on held-out data.
 
@@ -103,12 +116,7 @@ class MIScorer:
                 UserWarning,
                 stacklevel=3,
             )
-        # The whole estimator (pipeline) transforms X; samplers do nothing at predict.
-        logits = np.asarray(estimator.decision_function(X), dtype=np.float64)
-        if logits.ndim == 1:  # binary: sklearn's f_1 - f_0; PMI is shift-invariant per row
-            logits = np.column_stack([np.zeros_like(logits), logits])
-        if final.tau != 1:
-            logits = logits + (final.tau - 1.0) * np.log(final.class_prior_)
+        logits = prior_free_logits(estimator, final, X)
         return mutual_info_from_logits(
             y, logits, prior=prior, labels=final.classes_, units=self.units
         )
