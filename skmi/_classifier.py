@@ -89,10 +89,15 @@ class MIClassifier(NeuralNetClassifier):
     max_epochs : "auto" or int, default="auto"
         ``"auto"``: about 2,000 optimiser steps, between 10 and 200 epochs.
     batch_size : int, default=256
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out a stratified ``validation_fraction`` of the data, stop when its loss
         has not improved for ``n_iter_no_change`` epochs, and keep the best weights.
-        Off by default, so that all data are used for training.
+        ``"auto"``: on whenever such a split can hold every class (each class has at
+        least 2 samples and the split at least one per class) and ``train_split`` is
+        None; the choice made is ``early_stopping_``. On by default because a network
+        that memorises its rare classes loses the benefit of the PC-softmax (measured
+        on Caravan, 5-fold: balanced accuracy 0.557 without, 0.672 with; see the
+        imbalanced benchmark). False trains on all the data for ``max_epochs``.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     train_split : callable or None, default=None
@@ -173,7 +178,7 @@ class MIClassifier(NeuralNetClassifier):
         lr: float = 1e-3,
         max_epochs="auto",
         batch_size: int = 256,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         train_split=None,
@@ -275,9 +280,14 @@ class MIClassifier(NeuralNetClassifier):
             raise ValueError(f"batch_size must be an int >= 1 (or -1); got {self.batch_size!r}.")
         if not isinstance(self.lr, Real) or not self.lr > 0:
             raise ValueError(f"lr must be a number > 0; got {self.lr!r}.")
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise ValueError(f"early_stopping must be True or False; got {self.early_stopping!r}.")
-        if self.early_stopping:
+        if not (
+            isinstance(self.early_stopping, (bool, np.bool_))
+            or (isinstance(self.early_stopping, str) and self.early_stopping == "auto")
+        ):
+            raise ValueError(
+                f"early_stopping must be 'auto', True or False; got {self.early_stopping!r}."
+            )
+        if isinstance(self.early_stopping, str) or self.early_stopping:
             if (
                 not isinstance(self.validation_fraction, Real)
                 or not 0 < self.validation_fraction < 1
@@ -289,7 +299,7 @@ class MIClassifier(NeuralNetClassifier):
                 raise ValueError(
                     f"n_iter_no_change must be an int >= 1; got {self.n_iter_no_change!r}."
                 )
-            if self.train_split is not None:
+            if not isinstance(self.early_stopping, str) and self.train_split is not None:
                 raise ValueError(
                     "early_stopping=True makes its own validation split; leave train_split=None."
                 )
@@ -445,8 +455,10 @@ class MIClassifier(NeuralNetClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
         ]
-        # get_params reads this property, so it must not fail on a not-yet-validated value
-        if isinstance(self.early_stopping, (bool, np.bool_)) and self.early_stopping:
+        # get_params reads this property, so it must not fail on a not-yet-validated value;
+        # "auto" is resolved in fit (early_stopping_) before the callbacks are built.
+        explicit = isinstance(self.early_stopping, (bool, np.bool_)) and bool(self.early_stopping)
+        if getattr(self, "early_stopping_", explicit):
             callbacks.append(
                 (
                     "early_stopping",
@@ -504,7 +516,7 @@ class MIClassifier(NeuralNetClassifier):
         pass
 
     def get_split_datasets(self, X, y=None, **fit_params):
-        if not self.early_stopping:
+        if not getattr(self, "early_stopping_", False):
             return super().get_split_datasets(X, y, **fit_params)
         dataset = self.get_dataset(X, y)
         split = ValidSplit(
@@ -571,14 +583,18 @@ class MIClassifier(NeuralNetClassifier):
         self._hidden_layer_sizes_ = None
         if self.module is None:
             self._feature_mean_, self._feature_scale_ = feature_standardisation(X)
-        if self.early_stopping:
-            self._check_validation_split(y_index)
+        self.early_stopping_ = self._resolve_early_stopping(y_index)
 
-    def _check_validation_split(self, y_index) -> None:
+    def _resolve_early_stopping(self, y_index) -> bool:
+        if not isinstance(self.early_stopping, str) and not self.early_stopping:
+            return False
         n_classes = self.class_prior_.shape[0]
         n_valid = math.ceil(self.validation_fraction * len(y_index))
-        smallest = int(np.bincount(y_index).min())
-        if n_valid < n_classes or smallest < 2:
+        smallest = int(np.bincount(y_index, minlength=n_classes).min())
+        feasible = n_valid >= n_classes and smallest >= 2
+        if self.early_stopping == "auto":
+            return bool(feasible and self.train_split is None)
+        if not feasible:
             raise ValueError(
                 f"early_stopping needs a stratified validation split with every class: "
                 f"validation_fraction={self.validation_fraction} of {len(y_index)} samples "
@@ -586,11 +602,13 @@ class MIClassifier(NeuralNetClassifier):
                 f"{smallest} sample(s) (2 needed). Raise validation_fraction or turn "
                 "early_stopping off."
             )
+        return True
 
     def _n_epochs(self, n_samples: int) -> int:
         if not isinstance(self.max_epochs, str):
             return int(self.max_epochs)
-        n_train = n_samples * (1 - self.validation_fraction) if self.early_stopping else n_samples
+        held_out = getattr(self, "early_stopping_", False)
+        n_train = n_samples * (1 - self.validation_fraction) if held_out else n_samples
         batch = n_train if self.batch_size == -1 else self.batch_size
         steps_per_epoch = max(1, math.ceil(n_train / batch))
         epochs = round(_AUTO_STEPS / steps_per_epoch)

@@ -46,11 +46,39 @@ def test_class_prior_is_the_label_frequency(fitted, data):
     np.testing.assert_array_equal(fitted.classes_, [0, 1, 2])
 
 
-def test_all_samples_train_by_default(data):
+def test_all_samples_train_without_early_stopping(data):
     X, y = data
-    clf = MIClassifier(max_epochs=1, batch_size=64, random_state=0).fit(X, y)
+    clf = MIClassifier(max_epochs=1, batch_size=64, early_stopping=False, random_state=0)
+    clf.fit(X, y)
+    assert clf.early_stopping_ is False
     assert sum(clf.history[-1, "batches", :, "train_batch_size"]) == len(y)
     assert "valid_loss" not in clf.history[-1]
+
+
+def test_auto_early_stopping_holds_out_a_stratified_tenth(data):
+    X, y = data
+    clf = MIClassifier(max_epochs=1, batch_size=64, random_state=0).fit(X, y)
+    assert clf.early_stopping_ is True
+    assert sum(clf.history[-1, "batches", :, "train_batch_size"]) == 270
+    assert np.isfinite(clf.history[-1, "valid_loss"])
+
+
+def test_auto_early_stopping_is_off_when_a_class_cannot_be_held_out():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    y = np.array([0] * 29 + [1])
+    clf = MIClassifier(max_epochs=2, random_state=0, num_threads=1).fit(X, y)
+    assert clf.early_stopping_ is False
+    assert sum(clf.history[-1, "batches", :, "train_batch_size"]) == 30
+
+
+def test_auto_early_stopping_yields_to_a_user_train_split(data):
+    from skorch.dataset import ValidSplit
+
+    X, y = data
+    clf = MIClassifier(max_epochs=1, train_split=ValidSplit(5), random_state=0, num_threads=1)
+    clf.fit(X, y)
+    assert clf.early_stopping_ is False
+    assert sum(clf.history[-1, "batches", :, "train_batch_size"]) == 240
 
 
 @pytest.mark.parametrize("tau", [0.0, 0.5, 1.0])
@@ -296,6 +324,8 @@ def test_predict_before_fit_raises_not_fitted():
         ({"device": "tpu9"}, "device"),
         ({"num_threads": 0}, "num_threads"),
         ({"early_stopping": True, "validation_fraction": 1.5}, "validation_fraction"),
+        ({"validation_fraction": 0.0}, "validation_fraction"),
+        ({"early_stopping": "yes"}, "early_stopping"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(data, params, match):
