@@ -80,7 +80,7 @@ class BudgetMIClassifier(MIClassifier):
     on the held-out loss of the method's own criterion) ends most fits before the cap.
     """
 
-    def __init__(self, module=None, *, steps=2000, **kwargs):
+    def __init__(self, module=None, *, steps=1000, **kwargs):
         super().__init__(module, **kwargs)
         self.steps = steps
 
@@ -384,7 +384,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=[*TABULAR, "images"])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=2000, help="cap of optimiser steps (MLP)")
+    parser.add_argument("--steps", type=int, default=1000, help="cap of optimiser steps (MLP)")
     parser.add_argument("--image-steps", type=int, default=400, help="cap of optimiser steps (CNN)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="page_blocks0, 1 seed, 2 folds' worth")
