@@ -1,11 +1,14 @@
-"""A batch iterator for in-memory arrays: index slices instead of per-sample collation.
+"""Batch iterators for in-memory arrays: index slices instead of per-sample collation.
 
 skorch's default ``DataLoader`` fetches and collates each sample of a batch one by one,
 which for a small MLP costs more than the arithmetic. When the dataset is a skorch
 ``Dataset`` (or a ``Subset`` of one, from a validation split) over numpy arrays or
-tensors, :class:`ArrayBatches` gathers each batch with one indexing operation. Anything
-else (custom datasets, dict inputs, DataLoader options such as ``num_workers``) goes
-through ``torch.utils.data.DataLoader`` unchanged.
+tensors, :class:`ArrayBatches` gathers each batch with one indexing operation, on the
+device where the arrays live (MIClassifier moves training data to the GPU once per fit
+when they fit there, see :func:`device_tensors`). Arrays that stay on the host are
+gathered into pinned memory and copied asynchronously. Anything else (custom datasets,
+dict inputs, DataLoader options such as ``num_workers``) goes through
+``torch.utils.data.DataLoader`` unchanged.
 """
 
 from __future__ import annotations
@@ -50,16 +53,28 @@ class ArrayBatches:
         Usually the skorch ``Dataset`` that the net builds from ``X, y``.
     batch_size : int, default=256
     shuffle : bool, default=False
-        Draw a new permutation (from torch's global generator, which MIClassifier seeds
-        from ``random_state``) at every pass.
+        Draw a new permutation (on the CPU, from torch's global generator, which
+        MIClassifier seeds from ``random_state``: the same batches on every device).
+    device : str, torch.device or None, default=None
+        Where batches are wanted. Host arrays bound for a CUDA device are gathered into
+        pinned memory and copied with ``non_blocking=True``; arrays already on the
+        device are sliced there. None yields batches where the arrays are.
     **loader_kwargs
         Any other option makes it fall back to ``DataLoader(dataset, ...)``.
     """
 
-    def __init__(self, dataset, batch_size: int = 256, shuffle: bool = False, **loader_kwargs):
+    def __init__(
+        self,
+        dataset,
+        batch_size: int = 256,
+        shuffle: bool = False,
+        device=None,
+        **loader_kwargs,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.device = device
         self.loader_kwargs = loader_kwargs
 
     def __len__(self) -> int:
@@ -74,14 +89,48 @@ class ArrayBatches:
             yield from loader
             return
         X, y, indices = arrays
+        target = None if self.device is None else torch.device(self.device)
+        pin = target is not None and target.type == "cuda" and X.device.type == "cpu"
         n = len(indices) if indices is not None else len(X)
         order = torch.randperm(n) if self.shuffle else None
+        if indices is not None:
+            indices = indices.to(X.device)
+        if order is not None:
+            order = order.to(X.device)
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
             if order is None and indices is None:
                 rows = slice(start, stop)  # a view: prediction copies nothing
+                X_batch, y_batch = X[rows], (None if y is None else y[rows])
             else:
-                rows = order[start:stop] if order is not None else torch.arange(start, stop)
+                rows = (
+                    order[start:stop]
+                    if order is not None
+                    else torch.arange(start, stop, device=X.device)
+                )
                 if indices is not None:
                     rows = indices[rows]
-            yield X[rows], (None if y is None else y[rows])
+                X_batch = X.index_select(0, rows)
+                y_batch = None if y is None else y.index_select(0, rows)
+            if pin:
+                X_batch = X_batch.pin_memory().to(target, non_blocking=True)
+                if y_batch is not None:
+                    y_batch = y_batch.pin_memory().to(target, non_blocking=True)
+            yield X_batch, y_batch
+
+
+def device_tensors(X: np.ndarray, y: np.ndarray, device, fraction: float = 0.5):
+    """``(X, y)`` as tensors on a CUDA ``device`` when they take at most ``fraction`` of
+    its free memory; None otherwise (the CPU, or data too large: batches then travel
+    through pinned memory one at a time).
+    """
+    device = torch.device(device)
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return None
+    free, _ = torch.cuda.mem_get_info(device)
+    if X.nbytes + y.nbytes > fraction * free:
+        return None
+    return (
+        torch.from_numpy(np.ascontiguousarray(X)).to(device),
+        torch.from_numpy(np.ascontiguousarray(y)).to(device),
+    )
