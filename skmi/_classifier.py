@@ -533,7 +533,7 @@ class MIClassifier(NeuralNetClassifier):
         # sliced there instead of copied host -> device at every step. Prediction (y is
         # None) streams batches, keeping device memory bounded by the batch.
         if y is not None and isinstance(X, np.ndarray) and isinstance(y, np.ndarray):
-            moved = device_tensors(X, y, self.device)
+            moved = device_tensors(X, y, resolve_device(self.device))
             if moved is not None:
                 return super().get_dataset(*moved)
         return super().get_dataset(X, y)
@@ -548,12 +548,12 @@ class MIClassifier(NeuralNetClassifier):
             kwargs["batch_size"] = self.batch_size if training else max(self.batch_size, 4096)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
-        kwargs.setdefault("device", self.device)
+        kwargs.setdefault("device", resolve_device(self.device))
         return iterator(dataset, **kwargs)
 
     def infer(self, x, **fit_params):
         if self.precision == "bf16":
-            device_type = torch.device(self.device).type
+            device_type = torch.device(resolve_device(self.device)).type
             with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
                 return super().infer(x, **fit_params)
         return super().infer(x, **fit_params)

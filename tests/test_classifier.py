@@ -326,6 +326,7 @@ def test_predict_before_fit_raises_not_fitted():
         ({"early_stopping": True, "validation_fraction": 1.5}, "validation_fraction"),
         ({"validation_fraction": 0.0}, "validation_fraction"),
         ({"early_stopping": "yes"}, "early_stopping"),
+        ({"precision": "fp8"}, "precision"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(data, params, match):
@@ -393,3 +394,21 @@ def test_balanced_class_weight_is_inverse_frequency_in_the_loss(data):
         MIClassifier(class_weight=[1.0, -1.0, 1.0], **FAST).fit(X, y)
     weighted = MIClassifier(class_weight={0: 1.0, 1: 1.0, 2: 5.0}, **FAST).fit(X, y)
     np.testing.assert_allclose(weighted.class_weight_, [1.0, 1.0, 5.0])
+
+
+def test_bf16_autocast_on_the_cpu_gives_finite_float_logits(data):
+    X, y = data
+    clf = MIClassifier(precision="bf16", **FAST).fit(X, y)
+    logits = clf.decision_function(X)
+    assert logits.dtype == np.float64 and np.isfinite(logits).all()
+    reference = MIClassifier(**FAST).fit(X, y)
+    assert np.mean(clf.predict(X) == reference.predict(X)) > 0.9
+
+
+def test_prediction_batches_are_large_unless_set(data):
+    X, y = data
+    clf = MIClassifier(**FAST).fit(X, y)
+    assert clf.get_iterator(clf.get_dataset(X), training=False).batch_size == 4096
+    assert clf.get_iterator(clf.get_dataset(X, y), training=True).batch_size == 256
+    clf = MIClassifier(iterator_valid__batch_size=32, **FAST).fit(X, y)
+    assert clf.get_iterator(clf.get_dataset(X), training=False).batch_size == 32

@@ -89,3 +89,23 @@ def test_cuda_model_loads_on_a_cpu_only_process(task, tmp_path, device):
     subprocess.run([sys.executable, "-c", script], check=True, env=env)
     np.testing.assert_allclose(np.load(tmp_path / "pickled.npy"), expected, atol=1e-4)
     np.testing.assert_allclose(np.load(tmp_path / "loaded.npy"), expected, atol=1e-4)
+
+
+def test_training_data_live_on_the_gpu_and_prediction_streams(task):
+    X, y, _ = task
+    clf = MIClassifier(device="cuda", max_epochs=2, random_state=0).fit(X, y)
+    dataset = clf.get_dataset(X.astype(np.float32), np.asarray(y, dtype=np.int64))
+    assert dataset.X.is_cuda and dataset.y.is_cuda
+    assert not torch.is_tensor(clf.get_dataset(X.astype(np.float32)).X)
+    assert clf.get_iterator(clf.get_dataset(X), training=False).batch_size == 4096
+
+
+def test_bf16_autocast_trains_and_predicts_like_float32(task):
+    X, y, _ = task
+    if not torch.cuda.is_bf16_supported():
+        pytest.skip("this GPU has no bfloat16")
+    bf16 = MIClassifier(device="cuda", precision="bf16", max_epochs=20, random_state=0)
+    fp32 = MIClassifier(device="cuda", max_epochs=20, random_state=0)
+    bf16.fit(X, y), fp32.fit(X, y)
+    assert np.isfinite(bf16.decision_function(X)).all()
+    assert np.mean(bf16.predict(X) == fp32.predict(X)) > 0.95

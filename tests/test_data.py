@@ -3,7 +3,7 @@ import torch
 from skorch.dataset import Dataset
 from torch.utils.data import Subset, TensorDataset
 
-from skmi._data import ArrayBatches
+from skmi._data import ArrayBatches, device_tensors
 
 
 def test_batches_cover_the_data_once_in_order_without_shuffle():
@@ -38,3 +38,15 @@ def test_other_datasets_and_loader_options_fall_back_to_dataloader():
     X = np.ones((5, 2), dtype=np.float32)
     loader = ArrayBatches(Dataset(X, np.zeros(5)), batch_size=2, num_workers=0)
     assert sum(len(b[0]) for b in loader) == 5
+
+
+def test_batches_stay_on_the_arrays_device_without_a_target():
+    X = np.ones((6, 2), dtype=np.float32)
+    batches = list(ArrayBatches(Dataset(X, np.zeros(6)), batch_size=4, device="cpu"))
+    assert [len(b[0]) for b in batches] == [4, 2]
+    assert all(b[0].device.type == "cpu" and not b[0].is_pinned() for b in batches)
+
+
+def test_device_tensors_is_a_no_op_on_the_cpu():
+    X, y = np.ones((4, 2), dtype=np.float32), np.zeros(4, dtype=np.int64)
+    assert device_tensors(X, y, "cpu") is None
