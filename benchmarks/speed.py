@@ -1,0 +1,375 @@
+"""Speed: MIClassifier against a hand-written PyTorch loop, skorch's default and sklearn.
+
+Every method trains the same network (MIClassifier's default MLP for the data: two ReLU
+layers of width clip(4 (d + K), 64, 256), dropout 0.1, inputs standardised inside the
+module) with AdamW (lr 1e-3, weight decay 0.01), batch 256, shuffled, for the same number
+of epochs, then predicts class probabilities for the n training rows and scores the MI:
+
+- plain loop - tensors moved to the device once, a random permutation per epoch, batches
+  sliced from it, ``cross_entropy(f + log prior, y)``; predicts in 4096-row blocks under
+  ``torch.no_grad`` (the floor);
+- MIClassifier - defaults except ``early_stopping=False`` and ``max_epochs``; scored by
+  MIScorer;
+- skorch default - ``NeuralNetClassifier`` with the same module and ``train_split=None``,
+  ``iterator_train__shuffle=True``; its default ``DataLoader`` collates sample by sample;
+  MI from its probabilities;
+- sklearn MLPClassifier - same widths, adam, batch 256, L2 ``alpha=1e-4`` (no dropout in
+  sklearn), early stopping off (CPU only).
+
+Each run is a fresh subprocess (so peak memory is that run's); repetitions are
+interleaved (rep 1 of every method, then rep 2, ...) and medians reported. Threads: torch
+and BLAS use ``--threads`` (default 1). Data: Gaussian features, labels from a noisy linear
+rule (timing only). MIClassifier's fit time is regressed on n in log-log to give the
+growth exponent.
+
+Run: python benchmarks/speed.py [--device cpu|cuda] [--sizes 1e4 1e5 1e6] [--dims 20 200]
+       [--classes 2 10] [--epochs 2] [--reps 3] [--reps-large 1]
+Writes docs/benchmarks/speed[_cuda].{md,csv,png}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+METHODS = ("plain loop", "MIClassifier", "skorch default", "sklearn MLPClassifier")
+
+
+# ---------------------------------------------------------------------- one run (worker)
+def make_data(n, d, k, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    W = rng.normal(size=(d, k)).astype(np.float32) / np.sqrt(d)
+    y = np.argmax(X @ W + rng.gumbel(size=(n, k)).astype(np.float32), axis=1)
+    return X, y.astype(np.int64)
+
+
+def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
+    if warm_up:
+        # one-off costs (kernel libraries, thread pools, CUDA context, allocator) are
+        # paid by a small untimed run of the same method, so that timings measure the
+        # steady state a grid search sees
+        run_one(method, 1024, d, k, 1, device, threads, seed, warm_up=False)
+    import numpy as np
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(threads)
+    from skmi import MIClassifier, MIScorer
+    from skmi._mlp import MLP, auto_hidden_layer_sizes, feature_standardisation
+    from skmi.metrics import mutual_info_from_proba
+
+    X, y = make_data(n, d, k, seed)
+    hidden = auto_hidden_layer_sizes(d, k)
+    mean, scale = feature_standardisation(X)
+    cuda = device.startswith("cuda")
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    torch.manual_seed(seed)
+    timings = {}
+    if method == "plain loop":
+        start = time.perf_counter()
+        module = MLP(d, k, hidden, dropout=0.1, feature_mean=mean, feature_scale=scale)
+        module.to(device)
+        optimizer = torch.optim.AdamW(module.parameters(), lr=1e-3)
+        X_t, y_t = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
+        log_prior = torch.log(torch.bincount(y_t, minlength=k).float() / n)
+        module.train()
+        for _ in range(epochs):
+            order = torch.randperm(n, device=device)
+            for first in range(0, n, 256):
+                rows = order[first : first + 256]
+                loss = torch.nn.functional.cross_entropy(module(X_t[rows]) + log_prior, y_t[rows])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+        sync()
+        timings["fit"] = time.perf_counter() - start
+        start = time.perf_counter()
+        module.eval()
+        with torch.no_grad():
+            # whole 4096-row blocks (no per-row blocking): the fastest way to predict
+            logits = torch.cat(
+                [module._logits(X_t[i : i + 4096]) for i in range(0, n, 4096)]
+            ).float()
+            proba = torch.softmax(logits + log_prior, dim=1).cpu().numpy()
+        sync()
+        timings["predict"] = time.perf_counter() - start
+        start = time.perf_counter()
+        with torch.no_grad():
+            pmi = logits.gather(1, y_t[:, None])[:, 0] - torch.logsumexp(logits + log_prior, 1)
+            mi = float(pmi.mean())
+        timings["score"] = time.perf_counter() - start
+        assert proba.shape == (n, k)
+    elif method == "MIClassifier":
+        clf = MIClassifier(
+            early_stopping=False,
+            max_epochs=epochs,
+            device=device,
+            num_threads=threads,
+            random_state=seed,
+        )
+        start = time.perf_counter()
+        clf.fit(X, y)
+        sync()
+        timings["fit"] = time.perf_counter() - start
+        start = time.perf_counter()
+        proba = clf.predict_proba(X)
+        timings["predict"] = time.perf_counter() - start
+        start = time.perf_counter()
+        mi = MIScorer()(clf, X, y)
+        timings["score"] = time.perf_counter() - start
+    elif method == "skorch default":
+        from skorch import NeuralNetClassifier
+
+        net = NeuralNetClassifier(
+            MLP,
+            module__n_features=d,
+            module__n_classes=k,
+            module__hidden_layer_sizes=hidden,
+            module__dropout=0.1,
+            module__feature_mean=mean,
+            module__feature_scale=scale,
+            criterion=torch.nn.CrossEntropyLoss,
+            optimizer=torch.optim.AdamW,
+            lr=1e-3,
+            max_epochs=epochs,
+            batch_size=256,
+            train_split=None,
+            iterator_train__shuffle=True,
+            device=device,
+            verbose=0,
+        )
+        start = time.perf_counter()
+        net.fit(X, y)
+        sync()
+        timings["fit"] = time.perf_counter() - start
+        start = time.perf_counter()
+        proba = net.predict_proba(X)
+        timings["predict"] = time.perf_counter() - start
+        start = time.perf_counter()
+        mi = mutual_info_from_proba(y, proba)
+        timings["score"] = time.perf_counter() - start
+    elif method == "sklearn MLPClassifier":
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(
+            hidden_layer_sizes=hidden,
+            solver="adam",
+            learning_rate_init=1e-3,
+            alpha=1e-4,
+            batch_size=256,
+            max_iter=epochs,
+            tol=0.0,
+            n_iter_no_change=epochs + 1,
+            shuffle=True,
+            random_state=seed,
+        )
+        import warnings
+
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "did not converge": the budget is fixed
+            clf.fit((X - mean.astype(np.float32)) / scale.astype(np.float32), y)
+        timings["fit"] = time.perf_counter() - start
+        start = time.perf_counter()
+        proba = clf.predict_proba((X - mean.astype(np.float32)) / scale.astype(np.float32))
+        timings["predict"] = time.perf_counter() - start
+        start = time.perf_counter()
+        mi = mutual_info_from_proba(y, proba)
+        timings["score"] = time.perf_counter() - start
+    else:
+        raise ValueError(method)
+    timings["total"] = timings["fit"] + timings["predict"] + timings["score"]
+    timings["mi"] = float(mi)
+    timings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    timings["peak_cuda_mb"] = torch.cuda.max_memory_allocated() / 2**20 if cuda else float("nan")
+    return timings
+
+
+# ---------------------------------------------------------------------- orchestration
+def spawn(method, n, d, k, epochs, device, threads, timeout):
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        json.dumps([method, n, d, k, epochs, device, threads]),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{method} n={n} d={d} K={k} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def exponent(frame, method):
+    import numpy as np
+
+    rows = frame[frame.method == method]
+    slopes = []
+    for _, group in rows.groupby(["d", "K"]):
+        med = group.groupby("n").fit.median()
+        if len(med) >= 2:
+            slopes.append(
+                np.polyfit(np.log(med.index.to_numpy(float)), np.log(med.to_numpy()), 1)[0]
+            )
+    return slopes
+
+
+def markdown(frame, command, env, device_name, elapsed, args):
+    import numpy as np
+
+    med = frame.groupby(["n", "d", "K", "method"], sort=True)[
+        ["fit", "predict", "score", "total", "peak_rss_mb", "peak_cuda_mb"]
+    ].median()
+    reps = frame.groupby(["n", "d", "K", "method"]).size()
+    lines = [
+        f"# Speed ({device_name})",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Environment: {env}; device: {device_name}",
+        "",
+        f"Wall time: {elapsed / 60:.1f} min. {args.epochs} epochs, batch 256, the same MLP "
+        "for every method; medians of interleaved repetitions (column reps), each run in a "
+        "fresh process after an untimed warm-up fit on 1,024 rows.",
+        "",
+        "## Fit time (median seconds) and ratios",
+        "",
+        "| n | d | K | plain loop | MIClassifier | skorch default | sklearn MLPClassifier "
+        "| MIClassifier / plain | skorch / MIClassifier | reps |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (n, d, k), group in med.groupby(level=[0, 1, 2]):
+        fit = group.fit.droplevel([0, 1, 2])
+        cell = {m: (f"{fit[m]:.2f} s" if m in fit else "—") for m in METHODS}
+        ours = fit.get("MIClassifier", np.nan)
+        lines.append(
+            f"| {n:,} | {d} | {k} | {cell['plain loop']} | {cell['MIClassifier']} | "
+            f"{cell['skorch default']} | {cell['sklearn MLPClassifier']} | "
+            f"{ours / fit.get('plain loop', np.nan):.2f}x | "
+            f"{fit.get('skorch default', np.nan) / ours:.2f}x | {reps[(n, d, k)].min()} |"
+        )
+    lines += [
+        "",
+        "## Fit + predict + MI score, and peak memory",
+        "",
+        "| n | d | K | method | fit s | predict s | score s | total s | samples/s (fit) "
+        "| peak RSS MB | peak CUDA MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (n, d, k, method), row in med.iterrows():
+        cuda_mb = "—" if np.isnan(row.peak_cuda_mb) else f"{row.peak_cuda_mb:.0f}"
+        lines.append(
+            f"| {n:,} | {d} | {k} | {method} | {row.fit:.2f} | {row.predict:.3f} | "
+            f"{row.score:.3f} | {row.total:.2f} | {args.epochs * n / row.fit:,.0f} | "
+            f"{row.peak_rss_mb:.0f} | {cuda_mb} |"
+        )
+    lines += ["", "## Growth of MIClassifier's fit time with n", ""]
+    for method in METHODS:
+        slopes = exponent(frame, method)
+        if slopes:
+            lines.append(
+                f"- {method}: fitted exponent of fit time in n, per (d, K): "
+                + ", ".join(f"{s:.2f}" for s in slopes)
+            )
+    return "\n".join(lines) + "\n"
+
+
+def plot(frame, path, device_name):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    combos = sorted({(d, k) for d, k in zip(frame.d, frame.K, strict=True)})
+    fig, axes = plt.subplots(1, len(combos), figsize=(3.6 * len(combos), 3.4), squeeze=False)
+    for ax, (d, k) in zip(axes[0], combos, strict=True):
+        sub = frame[(frame.d == d) & (frame.K == k)]
+        for method in METHODS:
+            med = sub[sub.method == method].groupby("n").fit.median()
+            if len(med):
+                ax.loglog(med.index, med.values, marker="o", label=method)
+        ax.set_title(f"d={d}, K={k}", fontsize=9)
+        ax.set_xlabel("n (rows)")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("fit seconds (median)")
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"fit time vs n ({device_name})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6])
+    parser.add_argument("--dims", nargs="+", type=int, default=[20, 200])
+    parser.add_argument("--classes", nargs="+", type=int, default=[2, 10])
+    parser.add_argument("--methods", nargs="+", default=None)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=3, help="repetitions for n < 1e6")
+    parser.add_argument("--reps-large", type=int, default=1, help="repetitions for n >= 1e6")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
+    parser.add_argument("--out", default="docs/benchmarks")
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(run_one(*json.loads(args.worker))))
+        return None
+
+    import pandas as pd
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _common import announce
+
+    cuda = args.device.startswith("cuda")
+    device_name = torch.cuda.get_device_name(0) if cuda else "CPU"
+    methods = args.methods or [m for m in METHODS if not (cuda and m.startswith("sklearn"))]
+    command, env = announce("speed.py", argv, threads=f"{args.threads} thread(s)")
+    configs = [(int(n), d, k) for n in args.sizes for d in args.dims for k in args.classes]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "speed_cuda" if cuda else "speed"
+    rows, start = [], time.perf_counter()
+    for n, d, k in configs:
+        reps = args.reps if n < 1_000_000 else args.reps_large
+        for rep in range(reps):  # interleaved: every method once per repetition
+            for method in methods:
+                result = spawn(
+                    method, n, d, k, args.epochs, args.device, args.threads, args.timeout
+                )
+                rows.append(dict(n=n, d=d, K=k, method=method, rep=rep, **result))
+                pd.DataFrame(rows).to_csv(out / f"{stem}.csv", index=False)
+                print(
+                    f"n={n} d={d} K={k} rep {rep} {method}: fit {result['fit']:.2f} s, "
+                    f"total {result['total']:.2f} s",
+                    flush=True,
+                )
+    elapsed = time.perf_counter() - start
+    frame = pd.DataFrame(rows)
+    text = markdown(frame, command, env, device_name, elapsed, args)
+    (out / f"{stem}.md").write_text(text)
+    plot(frame, out / f"{stem}.png", device_name)
+    print(text)
+    return frame
+
+
+if __name__ == "__main__":
+    main()
