@@ -366,7 +366,10 @@ def main(argv=None):
     frame = pd.DataFrame(rows)
     text = markdown(frame, command, env, device_name, elapsed, args)
     (out / f"{stem}.md").write_text(text)
-    plot(frame, out / f"{stem}.png", device_name)
+    try:
+        plot(frame, out / f"{stem}.png", device_name)
+    except ImportError:  # matplotlib is optional (GPU machines may lack it)
+        print("matplotlib not installed: no plot")
     print(text)
     return frame
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # CUDA checks for skmi, for a machine with an NVIDIA GPU and torch already installed.
 # Runs the CUDA-marked tests, the whole suite on device="auto" (so on the GPU), and a
-# small fit/predict timing. Needs skorch and imbalanced-learn: if they are missing and
-# wheels lie in .whl/, they are installed from there (no network needed).
+# small fit/predict timing, and a subset of benchmarks/speed.py on the GPU (about 5 min).
+# Needs skorch, imbalanced-learn and pandas: if they are missing and wheels lie in .whl/,
+# they are installed from there (no network needed).
 # Usage: bash scripts/gpu_check.sh  [output folder, default gpu-check-out]
 set -u
 out=${1:-gpu-check-out}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
-if ! python3 -c "import skorch, imblearn" 2>/dev/null && [ -d .whl ]; then
+if ! python3 -c "import skorch, imblearn, pandas" 2>/dev/null && [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/skmi-site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/skmi-site:${PYTHONPATH:-}
@@ -25,3 +26,7 @@ echo "== timing"
 timeout 90 python3 scripts/gpu_timing.py 2>&1 | tee "$out/timing.txt"
 echo "== whole suite with device='auto' on the GPU"
 timeout 220 python3 -m pytest -p no:cacheprovider -q --timeout 120 tests 2>&1 | tail -15 | tee "$out/suite.txt"
+echo "== speed benchmark subset on the GPU (benchmarks/speed.py)"
+timeout 330 python3 benchmarks/speed.py --device cuda --sizes 1e4 1e5 1e6 --dims 200 \
+  --classes 10 --epochs 2 --reps 3 --reps-large 1 --timeout 120 --out "$out" 2>&1 \
+  | tail -40 | tee "$out/speed_cuda.txt"

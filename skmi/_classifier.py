@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
-from skorch.dataset import ValidSplit
+from skorch.dataset import ValidSplit, get_len
 from skorch.exceptions import DeviceWarning, NotInitializedError
 
 from skmi._data import ArrayBatches, device_tensors
@@ -550,6 +550,33 @@ class MIClassifier(NeuralNetClassifier):
             kwargs["batch_size"] = len(dataset)
         kwargs.setdefault("device", resolve_device(self.device))
         return iterator(dataset, **kwargs)
+
+    def _defers_loss_sync(self) -> bool:
+        return torch.device(resolve_device(self.device)).type == "cuda"
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None or not self._defers_loss_sync():
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        # skorch reads every batch's loss with .item(), a host-device synchronisation per
+        # step that leaves a fast GPU idle. Here the batch losses stay on the device and
+        # enter the history as floats once per epoch (same keys, same values); during
+        # the epoch, on_batch_end callbacks see 0-d tensors.
+        key = prefix + "_loss"
+        losses, batches = [], []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            loss = step["loss"].detach()
+            losses.append(loss)
+            self.history.record_batch(key, loss)
+            batches.append(self.history[-1]["batches"][-1])
+            first = batch[0] if isinstance(batch, (tuple, list)) else batch
+            self.history.record_batch(prefix + "_batch_size", get_len(first))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            for record, value in zip(batches, torch.stack(losses).float().tolist(), strict=True):
+                record[key] = value
+        self.history.record(prefix + "_batch_count", len(losses))
 
     def infer(self, x, **fit_params):
         if self.precision == "bf16":

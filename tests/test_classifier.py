@@ -412,3 +412,17 @@ def test_prediction_batches_are_large_unless_set(data):
     assert clf.get_iterator(clf.get_dataset(X, y), training=True).batch_size == 256
     clf = MIClassifier(iterator_valid__batch_size=32, **FAST).fit(X, y)
     assert clf.get_iterator(clf.get_dataset(X), training=False).batch_size == 32
+
+
+def test_deferred_loss_sync_records_the_same_history(data, monkeypatch):
+    # the CUDA path (batch losses read once per epoch), forced on the CPU
+    X, y = data
+    reference = MIClassifier(**FAST).fit(X, y)
+    monkeypatch.setattr(MIClassifier, "_defers_loss_sync", lambda self: True)
+    deferred = MIClassifier(**FAST).fit(X, y)
+    for key in ("train_loss", "valid_loss", "train_batch_count", "valid_batch_count"):
+        np.testing.assert_allclose(deferred.history[:, key], reference.history[:, key], rtol=1e-6)
+    batch_losses = deferred.history[-1, "batches", :, "train_loss"]
+    assert all(isinstance(v, float) for v in batch_losses)
+    np.testing.assert_allclose(batch_losses, reference.history[-1, "batches", :, "train_loss"])
+    np.testing.assert_array_equal(deferred.predict_proba(X), reference.predict_proba(X))
