@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 METHODS = ("plain loop", "MIClassifier", "skorch default", "sklearn MLPClassifier")
+OPT_IN = ("MIClassifier bf16", "MIClassifier compile")  # --methods ... to time them
 
 
 # ---------------------------------------------------------------------- one run (worker)
@@ -115,8 +116,11 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
             mi = float(pmi.mean())
         timings["score"] = time.perf_counter() - start
         assert proba.shape == (n, k)
-    elif method == "MIClassifier":
+    elif method.startswith("MIClassifier"):
+        # "MIClassifier bf16" and "MIClassifier compile" are the opt-in variants
         clf = MIClassifier(
+            precision="bf16" if method.endswith("bf16") else "float32",
+            compile=method.endswith("compile"),
             early_stopping=False,
             max_epochs=epochs,
             device=device,
@@ -280,7 +284,7 @@ def markdown(frame, command, env, device_name, elapsed, args):
             f"{row.peak_rss_mb:.0f} | {cuda_mb} |"
         )
     lines += ["", "## Growth of MIClassifier's fit time with n", ""]
-    for method in METHODS:
+    for method in dict.fromkeys(frame.method):
         slopes = exponent(frame, method)
         if slopes:
             lines.append(
@@ -300,7 +304,7 @@ def plot(frame, path, device_name):
     fig, axes = plt.subplots(1, len(combos), figsize=(3.6 * len(combos), 3.4), squeeze=False)
     for ax, (d, k) in zip(axes[0], combos, strict=True):
         sub = frame[(frame.d == d) & (frame.K == k)]
-        for method in METHODS:
+        for method in dict.fromkeys(frame.method):
             med = sub[sub.method == method].groupby("n").fit.median()
             if len(med):
                 ax.loglog(med.index, med.values, marker="o", label=method)

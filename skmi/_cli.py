@@ -3,7 +3,142 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import warnings
+from collections import Counter
+
+
+def _estimate(args, parser) -> int:
+    import numpy as np
+
+    from skmi._estimate import default_estimators, estimate_mi
+    from skmi._runtime import check_device
+    from skmi._table import TableError, encode_table, read_table
+
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        print(
+            "skmi estimate: reading tables needs pandas: pip install 'skmi[cli]'", file=sys.stderr
+        )
+        return 2
+    if args.cv < 2:
+        parser.error("--cv must be at least 2")
+    try:
+        check_device(args.device)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        X, y, info = encode_table(read_table(args.data), args.target, dropna=args.dropna)
+    except TableError as exc:
+        print(f"skmi estimate: error: {exc}", file=sys.stderr)
+        return 2
+    say = (lambda *a: None) if args.json else (lambda *a: print(*a))
+    say(
+        f"{args.data}: {info['rows']} rows"
+        + (
+            f" ({info['rows_dropped']} with missing values left out)"
+            if info["rows_dropped"]
+            else ""
+        )
+        + f", {info['feature_columns']} feature columns -> {info['encoded_features']} features"
+    )
+    if info["one_hot_columns"]:
+        say("one-hot encoded: " + ", ".join(info["one_hot_columns"]))
+    say(
+        f"target {args.target!r}: " + ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
+    )
+    candidates = default_estimators(args.seed)
+    candidates[0].set_params(miclassifier__device=args.device)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = estimate_mi(
+                X,
+                y,
+                estimator=candidates,
+                cv=args.cv,
+                extrapolate=not args.no_extrapolate,
+                random_state=args.seed,
+                verbose=0 if args.quiet else 1,
+            )
+        except ValueError as exc:
+            print(f"skmi estimate: error: {exc}", file=sys.stderr)
+            return 2
+    # skmi's own warnings (the overfitting check) are part of the answer; library chatter
+    # (e.g. sklearn shrinking n_quantiles on small folds) is not
+    notes = sorted(
+        {
+            str(w.message)
+            for w in caught
+            if issubclass(w.category, UserWarning) and "skmi" in str(w.filename)
+        }
+    )
+    ln2 = np.log(2)
+    report = {
+        "file": str(args.data),
+        "target": args.target,
+        "mi_nats": result.mi,
+        "mi_bits": result.mi_bits,
+        "ci_nats": list(result.ci),
+        "ci_bits": list(result.ci_bits),
+        "confidence": result.confidence,
+        "stderr_nats": result.stderr,
+        "entropy_nats": result.entropy,
+        "entropy_bits": result.entropy / ln2,
+        "fraction_of_entropy": result.fraction_of_entropy,
+        "per_class_nats": {str(k): v for k, v in result.per_class.items()},
+        "balanced_accuracy": result.balanced_accuracy,
+        "lower_bound_nats": result.lower_bound,
+        "train_mi_nats": result.train_mi,
+        "fold_mi_nats": result.fold_mi.tolist(),
+        "models": result.selected,
+        "cv": args.cv,
+        "seed": args.seed,
+        "device": args.device,
+        "warnings": notes,
+        **{k: info[k] for k in ("rows", "rows_dropped", "encoded_features", "class_counts")},
+    }
+    if args.plot:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")  # a file, never a window
+            from skmi.plotting import plot_pmi
+
+            fig = plot_pmi(result)
+            fig.savefig(args.plot, dpi=120, bbox_inches="tight")
+            report["plot"] = str(args.plot)
+        except ImportError:
+            print(
+                "skmi estimate: --plot needs matplotlib: pip install 'skmi[plot]'", file=sys.stderr
+            )
+            return 2
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    low, high = result.ci
+    print(
+        f"I(X;Y) = {result.mi:.4f} nats ({result.mi_bits:.4f} bits), "
+        f"{result.confidence:.0%} CI [{low:.4f}, {high:.4f}] nats "
+        f"= [{low / ln2:.4f}, {high / ln2:.4f}] bits"
+    )
+    print(
+        f"H(Y)   = {result.entropy:.4f} nats ({result.entropy / ln2:.4f} bits): the features "
+        f"explain {result.fraction_of_entropy:.1%} of the label entropy"
+    )
+    print(f"balanced accuracy (out-of-fold, balanced-error rule): {result.balanced_accuracy:.3f}")
+    print("per-class contributions (nats, sum to I):")
+    for label, value in result.per_class.items():
+        print(f"  {label}: {value:+.4f}")
+    chosen = ", ".join(f"{name} x{n}" for name, n in Counter(result.selected).items())
+    print(f"model per fold: {chosen}; {args.cv}-fold cross-fitting, seed {args.seed}")
+    for note in notes:
+        print(f"warning: {note}")
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +149,24 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="PC-softmax vs plain softmax vs a resampler on digits")
     demo.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
+    est = sub.add_parser(
+        "estimate",
+        help="estimate I(X;Y) between a table's columns and its target column",
+        description="Cross-fitted estimate of the mutual information between all feature "
+        "columns (jointly) and the target column, with a confidence interval.",
+    )
+    est.add_argument("data", help="CSV, TSV or parquet file")
+    est.add_argument("--target", required=True, help="name of the label column")
+    est.add_argument("--cv", type=int, default=5, help="cross-fitting folds (default 5)")
+    est.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    est.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    est.add_argument(
+        "--no-extrapolate", action="store_true", help="report the plain held-out lower bound"
+    )
+    est.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
+    est.add_argument("--json", action="store_true", help="machine-readable output")
+    est.add_argument("--plot", metavar="FILE.png", help="write per-class PMI and the CI")
+    est.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -22,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.seeds < 1:
             parser.error("--seeds must be at least 1")
         run_demo(seeds=args.seeds, quiet=args.quiet)
-    return 0
+        return 0
+    return _estimate(args, est)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,13 @@ class MIEstimate:
     n_samples : int
     selected : list of str
         The estimator chosen in each fold.
+    balanced_accuracy : float
+        Out-of-fold balanced accuracy of the same models, predicting the class with the
+        largest ``q(k|x) / pi_k`` (the balanced-error rule).
+    labels : ndarray of shape (n_classes,)
+        The sorted class labels.
+    y_index : ndarray of shape (n_samples,)
+        Each sample's class as a position in ``labels`` (to group ``pmi`` by class).
     """
 
     mi: float
@@ -70,7 +77,10 @@ class MIEstimate:
     entropy: float
     n_samples: int
     selected: list
+    balanced_accuracy: float
     pmi: np.ndarray = field(repr=False)
+    labels: np.ndarray = field(repr=False)
+    y_index: np.ndarray = field(repr=False)
 
     @property
     def mi_bits(self) -> float:
@@ -140,6 +150,7 @@ def estimate_mi(
     extrapolate: bool = True,
     confidence: float = 0.95,
     random_state=None,
+    verbose: int = 0,
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
@@ -181,6 +192,8 @@ def estimate_mi(
         Seeds the folds, the subsamples, the default estimators and every
         ``random_state`` parameter of the given estimators that is None. Same value,
         same answer (on the CPU).
+    verbose : int, default=0
+        1 shows a progress bar over the folds (on stderr).
 
     Returns
     -------
@@ -231,14 +244,19 @@ def estimate_mi(
     log_prior = empirical_log_prior(y_index, len(labels))
     pmi_full = np.full(len(y), np.nan)
     pmi_half = np.full(len(y), np.nan)
+    balanced_pred = np.full(len(y), -1)
     train_mi, train_weights, selected, test_folds = [], [], [], []
-    for train, test in cv.split(X, y_index):
+    folds = list(cv.split(X, y_index))
+    progress = _progress(len(folds), verbose)
+    for train, test in folds:
         test_folds.append(test)
         seed = rng.randint(2**31 - 1)
         choice = _select(candidates, X[train], y[train], seed)
         selected.append(choice)
         model = _seeded_clone(candidates[choice], seed).fit(X[train], y[train])
-        pmi_full[test] = _pointwise(model, X[test], y_index[test], labels, log_prior)
+        pmi_test = _pointwise_all(model, X[test], labels, log_prior)
+        pmi_full[test] = pmi_test[np.arange(len(test)), y_index[test]]
+        balanced_pred[test] = np.argmax(pmi_test, axis=1)
         train_mi.append(_pointwise(model, X[train], y_index[train], labels, log_prior).mean())
         train_weights.append(len(train))
         if extrapolate:
@@ -247,6 +265,9 @@ def estimate_mi(
             )
             half_model = _seeded_clone(candidates[choice], seed).fit(X[half], y[half])
             pmi_half[test] = _pointwise(half_model, X[test], y_index[test], labels, log_prior)
+        progress.update(1)
+        progress.set_postfix_str(f"fold MI {pmi_full[test].mean():.3f} nats")
+    progress.close()
     if np.isnan(pmi_full).any():
         raise ValueError("cv must put every sample in exactly one test fold.")
 
@@ -274,6 +295,7 @@ def estimate_mi(
             stacklevel=2,
         )
     names = [_describe(candidates[i]) for i in selected]
+    recalls = [np.mean(balanced_pred[y_index == k] == k) for k in range(len(labels))]
     return MIEstimate(
         mi=mi,
         stderr=stderr,
@@ -286,8 +308,17 @@ def estimate_mi(
         entropy=float(-(prior * log_prior).sum()),
         n_samples=len(y),
         selected=names,
+        balanced_accuracy=float(np.mean(recalls)),
         pmi=pmi,
+        labels=labels,
+        y_index=y_index,
     )
+
+
+def _progress(total: int, verbose: int):
+    from tqdm.auto import tqdm  # a dependency of skorch
+
+    return tqdm(total=total, desc="estimate_mi folds", unit="fold", disable=not verbose)
 
 
 def _standard_error(pmi, fold_mi, pmi_full, pmi_half) -> float:
@@ -360,6 +391,14 @@ def _describe(estimator) -> str:
 
 def _pointwise(model, X, y_index, labels, log_prior) -> np.ndarray:
     """log q(y|x) - log pi_y under the data prior, from the model's logits or probabilities."""
+    return _pointwise_all(model, X, labels, log_prior)[np.arange(len(X)), y_index]
+
+
+def _pointwise_all(model, X, labels, log_prior) -> np.ndarray:
+    """``log q(k|x) - log pi_k`` for every class k: shape (n_samples, n_classes).
+
+    Its argmax over k is the balanced-error prediction (``q(k|x) / pi_k`` largest).
+    """
     final = _final_estimator(model)
     columns = _column_positions(final.classes_, labels)
     if isinstance(final, MIClassifier):
@@ -367,13 +406,11 @@ def _pointwise(model, X, y_index, labels, log_prior) -> np.ndarray:
         full = np.full((len(X), len(labels)), -np.inf)
         full[:, columns] = logits
         with np.errstate(invalid="ignore"):
-            shifted = full + log_prior
-            norm_ = np.logaddexp.reduce(shifted, axis=1)
-        return full[np.arange(len(X)), y_index] - norm_
+            norm_ = np.logaddexp.reduce(full + log_prior, axis=1)
+        return full - norm_[:, None]
     proba = np.zeros((len(X), len(labels)))
     proba[:, columns] = model.predict_proba(X)
-    p_true = np.maximum(proba[np.arange(len(X)), y_index], np.finfo(np.float64).tiny)
-    return np.log(p_true) - log_prior[y_index]
+    return np.log(np.maximum(proba, np.finfo(np.float64).tiny)) - log_prior
 
 
 def _column_positions(model_classes, labels) -> np.ndarray:

@@ -1,9 +1,13 @@
 import io
+import json
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from skmi._cli import main
 from skmi._demo import long_tailed_digits, run_demo
+from skmi.datasets import make_task
 
 
 def test_long_tailed_digits_profile():
@@ -30,3 +34,83 @@ def test_demo_prints_the_estimate_and_the_comparison(capsys):
 def test_cli_demo_entry_point(capsys):
     assert main(["demo", "--quiet", "--seeds", "1"]) == 0
     assert "I(X;Y) estimate" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def table_file(tmp_path_factory):
+    X, y, truth = make_task("gaussian_binary", 800, random_state=0)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    frame["colour"] = rng.choice(["red", "green", "blue"], size=len(y))  # noise category
+    frame["label"] = np.where(y == 1, "yes", "no")
+    path = tmp_path_factory.mktemp("cli") / "data.csv"
+    frame.to_csv(path, index=False)
+    return path, frame, truth
+
+
+def test_estimate_reports_mi_with_ci_near_the_truth(table_file, capsys):
+    path, _, truth = table_file
+    code = main(["estimate", str(path), "--target", "label", "--cv", "3", "--json", "--quiet"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    n_numeric = sum(c.startswith("x") for c in table_file[1].columns)
+    assert report["rows"] == 800 and report["encoded_features"] == n_numeric + 3
+    assert abs(report["mi_nats"] - truth) < 0.08
+    low, high = report["ci_nats"]
+    assert low < report["mi_nats"] < high
+    assert np.isclose(report["mi_bits"], report["mi_nats"] / np.log(2))
+    assert np.isclose(sum(report["per_class_nats"].values()), report["mi_nats"])
+    assert np.isclose(report["entropy_nats"], np.log(2), atol=0.01)
+    assert 0.6 < report["balanced_accuracy"] < 0.9
+    assert set(report["class_counts"]) == {"no", "yes"}
+
+
+def test_estimate_text_output_and_plot(table_file, tmp_path, capsys):
+    path, _, _ = table_file
+    png = tmp_path / "pmi.png"
+    args = ["estimate", str(path), "--target", "label", "--cv", "3", "--quiet", "--plot", str(png)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "I(X;Y) =" in out and "bits" in out and "balanced accuracy" in out
+    assert "one-hot encoded: colour (3 categories)" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("change", "args", "message"),
+    [
+        (None, ["--target", "Label"], "no column 'Label' in the file. Did you mean 'label'?"),
+        ("one_class", ["--target", "label"], "single class"),
+        ("identifier", ["--target", "label"], "looks like an identifier"),
+        ("missing", ["--target", "label"], "--dropna"),
+    ],
+)
+def test_estimate_explains_bad_tables(table_file, tmp_path, capsys, change, args, message):
+    _, frame, _ = table_file
+    frame = frame.copy()
+    if change == "one_class":
+        frame["label"] = "yes"
+    elif change == "identifier":
+        frame["customer"] = [f"c{i}" for i in range(len(frame))]
+    elif change == "missing":
+        frame.loc[3, "x0"] = np.nan
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    assert main(["estimate", str(path), *args, "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_estimate_missing_file(tmp_path, capsys):
+    assert main(["estimate", str(tmp_path / "nope.csv"), "--target", "y"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_dropna_leaves_rows_out_and_says_so(table_file, tmp_path, capsys):
+    _, frame, _ = table_file
+    frame = frame.copy()
+    frame.loc[[3, 5], "x1"] = np.nan
+    path = tmp_path / "gaps.csv"
+    frame.to_csv(path, index=False)
+    args = ["estimate", str(path), "--target", "label", "--cv", "3", "--dropna", "--quiet"]
+    assert main([*args, "--no-extrapolate"]) == 0
+    assert "2 with missing values left out" in capsys.readouterr().out

@@ -1,0 +1,194 @@
+"""Figures for MI estimates and MIClassifier training (needs matplotlib: ``skmi[plot]``).
+
+- :func:`plot_pmi`: the distribution of out-of-fold pointwise MI per class, with the
+  estimate and its confidence interval;
+- :func:`plot_estimates`: estimates with their intervals against known truths;
+- :func:`plot_learning_curve`: held-out (and training) MI of an MIClassifier per epoch.
+
+Each function draws on ``ax`` when given, else on a new figure, and returns the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["plot_estimates", "plot_learning_curve", "plot_pmi"]
+
+
+def _axes(ax, figsize):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def plot_pmi(result, *, ax=None, units: str = "nats"):
+    """Per-class distributions of the out-of-fold pointwise MI, and the estimate.
+
+    Parameters
+    ----------
+    result : MIEstimate
+        What :func:`skmi.estimate_mi` returned.
+    ax : matplotlib Axes, optional
+    units : {"nats", "bits"}, default="nats"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skmi import estimate_mi
+    >>> from skmi.datasets import make_task
+    >>> from skmi.plotting import plot_pmi
+    >>> X, y, _ = make_task("gaussian_binary", 500, random_state=0)
+    >>> result = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
+    >>> fig = plot_pmi(result)
+    >>> len(fig.axes)
+    1
+    """
+    scale = _scale(units)
+    fig, ax = _axes(ax, (max(4.5, 1.1 * len(result.labels) + 2.5), 3.6))
+    groups = [result.pmi[result.y_index == k] * scale for k in range(len(result.labels))]
+    positions = np.arange(len(groups))
+    parts = ax.violinplot(groups, positions=positions, showmedians=True, widths=0.8)
+    for body in parts["bodies"]:
+        body.set_alpha(0.45)
+    means = [g.mean() for g in groups]
+    ax.scatter(positions, means, color="black", zorder=3, s=18, label="class mean PMI")
+    low, high = (v * scale for v in result.ci)
+    ax.axhspan(
+        low, high, color="tab:red", alpha=0.15, label=f"{result.confidence:.0%} CI of I(X;Y)"
+    )
+    ax.axhline(
+        result.mi * scale, color="tab:red", lw=1.5, label=f"I(X;Y) = {result.mi * scale:.3f}"
+    )
+    ax.axhline(0, color="grey", lw=0.8, ls=":")
+    ax.set_xticks(positions)
+    ax.set_xticklabels([str(label) for label in result.labels], rotation=20)
+    ax.set_xlabel("class")
+    ax.set_ylabel(f"out-of-fold pointwise MI ({units})")
+    ax.set_title(
+        f"I(X;Y) = {result.mi * scale:.3f} [{low:.3f}, {high:.3f}] {units}; "
+        f"H(Y) = {result.entropy * scale:.3f}",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_estimates(
+    estimates: Sequence,
+    truths: Sequence[float],
+    *,
+    names: Sequence[str] | None = None,
+    ax=None,
+    units: str = "nats",
+):
+    """Estimates with their confidence intervals against the true values.
+
+    Parameters
+    ----------
+    estimates : sequence of MIEstimate
+    truths : sequence of float
+        The true I(X;Y) of each, in nats.
+    names : sequence of str, optional
+        Labels for the points.
+    ax : matplotlib Axes, optional
+    units : {"nats", "bits"}, default="nats"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if len(estimates) != len(truths):
+        raise ValueError(f"got {len(estimates)} estimates but {len(truths)} truths")
+    scale = _scale(units)
+    fig, ax = _axes(ax, (4.2, 4.0))
+    truth = np.asarray(truths, dtype=float) * scale
+    mi = np.array([e.mi for e in estimates]) * scale
+    ci = np.array([e.ci for e in estimates]) * scale
+    err = np.abs(ci.T - mi)
+    covered = (ci[:, 0] <= truth) & (truth <= ci[:, 1])
+    ax.errorbar(truth, mi, yerr=err, fmt="o", ms=4, capsize=2, color="tab:blue", zorder=3)
+    ax.scatter(truth[~covered], mi[~covered], color="tab:red", zorder=4, s=20, label="CI misses")
+    top = max(truth.max(initial=0), ci.max(initial=0)) * 1.05 + 1e-9
+    ax.plot([0, top], [0, top], color="grey", lw=1, ls="--", label="estimate = truth")
+    for x, y_, name in zip(truth, mi, names or [], strict=False):
+        ax.annotate(str(name), (x, y_), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(f"true I(X;Y) ({units})")
+    ax.set_ylabel(f"estimate ({units})")
+    ax.set_title(f"{covered.sum()} of {len(covered)} intervals cover the truth", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curve(clf, *, ax=None, units: str = "nats"):
+    """Held-out and training MI of a fitted MIClassifier at every epoch.
+
+    Read from the training history: MI = H(Y) - loss, where the loss is the PC-softmax
+    cross-entropy and H(Y) the entropy of the training prior. Held-out values need a
+    validation split (``early_stopping`` on, the default when possible). Only meaningful
+    for ``tau=1`` without class weights, where the loss is the cross-entropy of q(y|x).
+    The training curve is read with dropout active, so it sits below a clean reading.
+
+    Parameters
+    ----------
+    clf : MIClassifier
+        Fitted.
+    ax : matplotlib Axes, optional
+    units : {"nats", "bits"}, default="nats"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not hasattr(clf, "class_prior_"):
+        raise ValueError("plot_learning_curve needs a fitted MIClassifier.")
+    if clf.tau != 1 or getattr(clf, "class_weight_", None) is not None:
+        raise ValueError(
+            "the loss is the cross-entropy of q(y|x) only for tau=1 without class weights; "
+            f"got tau={clf.tau!r}, class_weight={clf.class_weight!r}."
+        )
+    scale = _scale(units)
+    prior = np.asarray(clf.class_prior_, dtype=float)
+    entropy = float(-(prior * np.log(prior)).sum())
+    epochs = np.arange(1, len(clf.history) + 1)
+    fig, ax = _axes(ax, (4.8, 3.4))
+    train = entropy - np.asarray(clf.history[:, "train_loss"], dtype=float)
+    ax.plot(epochs, train * scale, label="training batches (with dropout)", color="tab:grey")
+    if "valid_loss" in clf.history[-1]:
+        valid = entropy - np.asarray(clf.history[:, "valid_loss"], dtype=float)
+        ax.plot(epochs, valid * scale, label="held-out split", color="tab:blue")
+        best = int(np.argmax(valid))
+        ax.scatter([epochs[best]], [valid[best] * scale], color="tab:blue", zorder=3)
+        ax.annotate(
+            f"best {valid[best] * scale:.3f}",
+            (epochs[best], valid[best] * scale),
+            fontsize=7,
+            xytext=(4, -10),
+            textcoords="offset points",
+        )
+    ax.axhline(entropy * scale, color="grey", lw=0.8, ls=":", label="H(Y)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"MI = H(Y) - loss ({units})")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _scale(units: str) -> float:
+    if units == "nats":
+        return 1.0
+    if units == "bits":
+        return 1 / np.log(2)
+    raise ValueError(f"units must be 'nats' or 'bits'; got {units!r}.")
