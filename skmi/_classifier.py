@@ -22,7 +22,13 @@ from skorch.exceptions import DeviceWarning, NotInitializedError
 
 from skmi._data import ArrayBatches, device_tensors
 from skmi._loss import PCSoftmaxLoss
-from skmi._metrics import check_prior, encode_labels, pointwise_mutual_info
+from skmi._metrics import (
+    check_numeric_features,
+    check_prior,
+    encode_labels,
+    plain,
+    pointwise_mutual_info,
+)
 from skmi._mlp import (
     MLP,
     auto_hidden_layer_sizes,
@@ -348,6 +354,7 @@ class MIClassifier(NeuralNetClassifier):
             X = X.detach().cpu().numpy()
         if torch.is_tensor(y):
             y = y.detach().cpu().numpy()
+        check_numeric_features(X, type(self).__name__)
         allow_nd = self.module is not None
         kwargs = {"dtype": [np.float32, np.float64], "allow_nd": allow_nd}
         if y is None and not reset:
@@ -368,7 +375,7 @@ class MIClassifier(NeuralNetClassifier):
             labels, y_index = np.unique(y, return_inverse=True)
         if labels.shape[0] < 2:
             raise ValueError(
-                f"MIClassifier needs samples of at least 2 classes; got 1 class ({labels[0]!r})."
+                f"MIClassifier needs samples of at least 2 classes; got 1 class ({plain(labels[0])!r})."
             )
         counts = np.bincount(y_index, minlength=labels.shape[0])
         if np.any(counts == 0):

@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
 from skmi._classifier import MIClassifier
-from skmi._metrics import empirical_log_prior
+from skmi._metrics import check_numeric_features, empirical_log_prior, plain
 from skmi._scorer import _final_estimator, prior_free_logits
 
 # Warn when the training-set reading exceeds the held-out one by more than this many nats
@@ -215,8 +215,11 @@ def estimate_mi(
     >>> round(truth, 3), bool(abs(result.mi - truth) < 0.05)
     (0.221, True)
     """
+    check_numeric_features(X, "estimate_mi")
     X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite=True)
     y = column_or_1d(np.asarray(y), warn=True)
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(f"y contains NaN ({int(np.isnan(y).sum())} labels); drop those rows.")
     if len(y) != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} samples but y has {len(y)}.")
     check_classification_targets(y)
@@ -224,7 +227,7 @@ def estimate_mi(
         raise ValueError(f"confidence must be in (0, 1); got {confidence!r}.")
     labels, y_index = np.unique(y, return_inverse=True)
     if len(labels) < 2:
-        raise ValueError(f"estimate_mi needs at least 2 classes; got 1 ({labels[0]!r}).")
+        raise ValueError(f"estimate_mi needs at least 2 classes; got 1 ({plain(labels[0])!r}).")
     rng = check_random_state(random_state)
     candidates = _candidates(estimator, rng)
     if isinstance(cv, (int, np.integer)):

@@ -251,3 +251,36 @@ def mutual_info_from_proba(y_true, y_proba, *, labels=None, units: str = "nats")
     log_prior = empirical_log_prior(y_index, y_proba.shape[1])
     pmi = np.log(np.maximum(p_true, eps)) - log_prior[y_index]
     return float(pmi.mean() * factor)
+
+
+def plain(value):
+    """A numpy scalar as the Python value it holds, for readable error messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_numeric_features(X, owner: str) -> None:
+    """Raise a ValueError naming text columns, before numpy's 'could not convert' error."""
+    if getattr(X, "dtypes", None) is not None and hasattr(X, "items"):  # pandas DataFrame
+        from pandas.api.types import infer_dtype
+
+        text = [
+            str(name)
+            for name, column in X.items()
+            if infer_dtype(column, skipna=True) in ("string", "bytes", "mixed", "categorical")
+            and not (
+                str(column.dtype) == "category"
+                and infer_dtype(column.cat.categories, skipna=True) in ("integer", "floating")
+            )
+        ]
+        if text:
+            raise ValueError(
+                f"{owner} needs numeric features; column(s) {text[:10]} hold text or "
+                "categories. Encode them first (e.g. sklearn's OneHotEncoder in a Pipeline)."
+            )
+        return
+    kind = getattr(getattr(X, "dtype", None), "kind", None)
+    if kind in ("U", "S"):
+        raise ValueError(
+            f"{owner} needs numeric features; got an array of strings (dtype {X.dtype}). "
+            "Encode them first (e.g. sklearn's OneHotEncoder in a Pipeline)."
+        )
