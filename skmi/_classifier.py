@@ -559,7 +559,8 @@ class MIClassifier(NeuralNetClassifier):
         return iterator(dataset, **kwargs)
 
     def _defers_loss_sync(self) -> bool:
-        return torch.device(resolve_device(self.device)).type == "cuda"
+        device = resolve_device(self.device)
+        return device is not None and torch.device(device).type == "cuda"
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None or not self._defers_loss_sync():
@@ -586,8 +587,10 @@ class MIClassifier(NeuralNetClassifier):
         self.history.record(prefix + "_batch_count", len(losses))
 
     def infer(self, x, **fit_params):
-        if self.precision == "bf16":
-            device_type = torch.device(resolve_device(self.device)).type
+        device = resolve_device(self.device)
+        # device=None leaves placement (and mixed precision) to the caller, e.g. Accelerate
+        if self.precision == "bf16" and device is not None:
+            device_type = torch.device(device).type
             with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
                 return super().infer(x, **fit_params)
         return super().infer(x, **fit_params)

@@ -124,6 +124,8 @@ def device_tensors(X: np.ndarray, y: np.ndarray, device, fraction: float = 0.5):
     its free memory; None otherwise (the CPU, or data too large: batches then travel
     through pinned memory one at a time).
     """
+    if device is None:  # skorch's "leave placement to me" (e.g. Accelerate)
+        return None
     device = torch.device(device)
     if device.type != "cuda" or not torch.cuda.is_available():
         return None
