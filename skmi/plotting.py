@@ -71,10 +71,16 @@ def plot_pmi(result, *, ax=None, units: str = "nats"):
         result.mi * scale, color="tab:red", lw=1.5, label=f"I(X;Y) = {result.mi * scale:.3f}"
     )
     ax.axhline(0, color="grey", lw=0.8, ls=":")
+    # a few confidently wrong samples have PMI far below zero; show the bulk (1-99 %)
+    values = np.concatenate(groups)
+    bottom = min(np.percentile(values, 1), low, 0.0)
+    top = max(np.percentile(values, 99), high)
+    pad = 0.08 * (top - bottom + 1e-9)
+    ax.set_ylim(bottom - pad, top + pad)
     ax.set_xticks(positions)
     ax.set_xticklabels([str(label) for label in result.labels], rotation=20)
     ax.set_xlabel("class")
-    ax.set_ylabel(f"out-of-fold pointwise MI ({units})")
+    ax.set_ylabel(f"out-of-fold pointwise MI ({units}), 1-99 %")
     ax.set_title(
         f"I(X;Y) = {result.mi * scale:.3f} [{low:.3f}, {high:.3f}] {units}; "
         f"H(Y) = {result.entropy * scale:.3f}",
