@@ -1,0 +1,45 @@
+"""Load: estimate_mi with its defaults on n rows x 50 features (issue 7: n = 10^6).
+
+Data: 50 standard-normal float32 features, y = [x1 + x2 + noise > 0] (a linear boundary,
+so the per-fold selection may pick the logistic regression). Prints wall time, peak RSS
+and the estimate. torch uses MIClassifier's default threads (half the cores).
+
+Run: python benchmarks/load.py [--n 1e6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skmi import estimate_mi
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import announce
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=float, default=1e6)
+    args = parser.parse_args(argv)
+    announce("load.py", argv, threads="MIClassifier default (half the cores)")
+    n = int(args.n)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 50)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] + rng.normal(size=n) > 0).astype(int)
+    start = time.perf_counter()
+    result = estimate_mi(X, y, random_state=0)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"n={n} d=50: {elapsed:.0f} s, peak RSS {peak:.0f} MB")
+    print(result)
+    print("model per fold:", result.selected)
+
+
+if __name__ == "__main__":
+    main()
