@@ -43,25 +43,21 @@ def test_cross_val_score_on_dask_matches_local_run(client, task):
 
 def test_grid_search_on_dask_picks_the_same_model(client, task):
     X, y, _ = task
-    grid = {"lr": [1e-3, 1e-2], "tau": [0.0, 1.0]}
-    search = GridSearchCV(
-        MIClassifier(max_epochs=10, random_state=0, num_threads=1),
-        grid,
-        scoring={"mi": MIScorer(), "bacc": "balanced_accuracy"},
-        refit="mi",
-        cv=3,
-        n_jobs=-1,
-    )
+
+    def search(**kwargs):
+        return GridSearchCV(
+            MIClassifier(max_epochs=10, random_state=0, num_threads=1),
+            {"lr": [1e-3, 1e-2], "tau": [0.0, 1.0]},
+            scoring={"mi": MIScorer(), "bacc": "balanced_accuracy"},
+            refit="mi",
+            cv=3,
+            **kwargs,
+        )
+
     with parallel_config(backend="dask"):
-        search.fit(X, y)
-    local = GridSearchCV(
-        MIClassifier(max_epochs=10, random_state=0, num_threads=1),
-        grid,
-        scoring={"mi": MIScorer(), "bacc": "balanced_accuracy"},
-        refit="mi",
-        cv=3,
-    ).fit(X, y)
-    assert search.best_params_ == local.best_params_
+        remote = search(n_jobs=-1).fit(X, y)
+    local = search().fit(X, y)
+    assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(
-        search.cv_results_["mean_test_mi"], local.cv_results_["mean_test_mi"], rtol=1e-6
+        remote.cv_results_["mean_test_mi"], local.cv_results_["mean_test_mi"], rtol=1e-6
     )
