@@ -426,3 +426,36 @@ def test_deferred_loss_sync_records_the_same_history(data, monkeypatch):
     assert all(isinstance(v, float) for v in batch_losses)
     np.testing.assert_allclose(batch_losses, reference.history[-1, "batches", :, "train_loss"])
     np.testing.assert_array_equal(deferred.predict_proba(X), reference.predict_proba(X))
+
+
+class _ModeRecorder(torch.nn.Module):
+    """A linear model that logs whether each forward pass ran in training mode."""
+
+    def __init__(self, n_features=6, n_classes=3):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_features, n_classes)
+        self.modes = []
+
+    def forward(self, X):
+        self.modes.append((self.training, self.linear.training, X.shape[0]))
+        return self.linear(X.float())
+
+
+def test_train_steps_run_in_training_mode_and_the_rest_in_eval_mode(data):
+    # MIClassifier only switches modules whose mode differs (skorch switches every step)
+    X, y = data
+    clf = MIClassifier(
+        module=_ModeRecorder,
+        early_stopping=True,
+        max_epochs=3,
+        batch_size=64,
+        random_state=0,
+        num_threads=1,
+    ).fit(X, y)
+    modes = clf.module_.modes  # 300 rows: 270 train and 30 validate in each of 3 epochs
+    assert all(top == sub for top, sub, _ in modes)
+    assert sum(size for training, _, size in modes if training) == 3 * 270
+    assert sum(size for training, _, size in modes if not training) == 3 * 30
+    clf.module_.modes.clear()
+    clf.predict(X)
+    assert clf.module_.modes and not any(top or sub for top, sub, _ in clf.module_.modes)
