@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 EVAL_BLOCK_ROWS = 256
+_STATS_BLOCK_ROWS = 8192
 
 
 def auto_hidden_layer_sizes(n_features: int, n_classes: int) -> tuple[int, int]:
@@ -104,9 +105,25 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
 
 
 def feature_standardisation(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and scales; constant columns get scale 1 (not a division by 0)."""
-    mean = X.mean(axis=0, dtype=np.float64)
-    scale = X.std(axis=0, dtype=np.float64)
+    """Column means and scales; constant columns get scale 1 (not a division by 0).
+
+    Accumulated in float64 over blocks of rows (Chan et al.'s pairwise update), which is
+    as exact as ``X.std(axis=0, dtype=np.float64)`` but never holds a float64 copy of
+    ``X``: on 10^6 x 200 float32 that copy is 1.6 GB and costs twice the time.
+    """
+    n_samples, n_features = X.shape
+    mean, sum_sq, count = np.zeros(n_features), np.zeros(n_features), 0
+    for start in range(0, n_samples, _STATS_BLOCK_ROWS):
+        block = np.asarray(X[start : start + _STATS_BLOCK_ROWS], dtype=np.float64)
+        rows = block.shape[0]
+        block_mean = block.mean(axis=0)
+        block = block - block_mean  # a new array: the block may be a view of X
+        delta = block_mean - mean
+        total = count + rows
+        mean += delta * (rows / total)
+        sum_sq += np.einsum("ij,ij->j", block, block) + delta**2 * (count * rows / total)
+        count = total
+    scale = np.sqrt(sum_sq / max(count, 1))
     scale[~(scale > 1e3 * np.finfo(np.float32).tiny)] = 1.0
     return mean, scale
 
