@@ -49,7 +49,8 @@ def _estimate(args, parser) -> int:
     say(
         f"target {args.target!r}: " + ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
     )
-    candidates = default_estimators(args.seed)
+    n_train = len(y) - len(y) // args.cv  # rows per training fold
+    candidates = default_estimators(args.seed, n_samples=n_train)
     candidates[0].set_params(miclassifier__device=args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -91,3 +91,31 @@ def test_string_labels_and_plain_reading(linear_task):
 def test_bad_input(X, y, kwargs, error, match):
     with pytest.raises(error, match=match):
         estimate_mi(X, y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "patience"),
+    [(None, 20), (1_000, 20), (70_000, 20), (80_000, 18), (400_000, 4), (8_000_000, 3)],
+)
+def test_default_network_patience_is_capped_in_optimiser_steps(n_samples, patience):
+    from skmi._estimate import default_estimators
+
+    network = default_estimators(random_state=0, n_samples=n_samples)[0][-1]
+    assert isinstance(network, MIClassifier)
+    assert network.n_iter_no_change == patience
+
+
+@pytest.mark.parametrize(("cv", "n_train"), [(5, 400), (4, 375), (2, 250)])
+def test_default_candidates_are_sized_for_a_training_fold(monkeypatch, cv, n_train):
+    import skmi._estimate as estimate_module
+
+    sizes = []
+
+    def recording(random_state=None, n_samples=None):
+        sizes.append(n_samples)
+        return [LogisticRegression()]
+
+    monkeypatch.setattr(estimate_module, "default_estimators", recording)
+    X, y, _ = make_task("gaussian_binary", 500, random_state=0)
+    estimate_mi(X, y, cv=cv, random_state=0)
+    assert sizes == [n_train]
