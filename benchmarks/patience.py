@@ -8,6 +8,7 @@ candidates both ways on the same data, folds and seeds, and prints time and esti
 against the known truth.
 
 Run: python benchmarks/patience.py [--n 3e5] [--tasks parity3 multimodal]
+Writes docs/benchmarks/patience.md.
 """
 
 from __future__ import annotations
@@ -30,13 +31,18 @@ def main(argv=None):
     parser.add_argument("--n", type=float, default=3e5)
     parser.add_argument("--tasks", nargs="+", default=["parity3", "multimodal"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="docs/benchmarks")
     args = parser.parse_args(argv)
-    announce("patience.py", argv, threads="MIClassifier default (half the cores)")
+    command, env = announce("patience.py", argv, threads="MIClassifier default (half the cores)")
     n = int(args.n)
     n_train = n - n // 5  # estimate_mi's default: 5 folds
-    print(f"n = {n} rows, 5-fold cross-fitting (training folds of {n_train} rows)")
-    print("| task | truth | patience | estimate [95% CI] | |error| | models | time |")
-    print("|---|---|---|---|---|---|---|")
+    lines = [
+        f"n = {n} rows, 5-fold cross-fitting (training folds of {n_train} rows)",
+        "",
+        "| task | truth | patience | estimate [95% CI] | error | models | time |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    print("\n".join(lines), flush=True)
     for task in args.tasks:
         X, y, truth = make_task(task, n, random_state=args.seed)
         for label, rows in (("20 epochs", None), ("capped", n_train)):
@@ -47,12 +53,21 @@ def main(argv=None):
             elapsed = time.perf_counter() - start
             low, high = result.ci
             models = ", ".join(sorted(set(result.selected)))
-            print(
+            lines.append(
                 f"| {task} | {truth:.4f} | {label} ({patience}) | {result.mi:.4f} "
-                f"[{low:.4f}, {high:.4f}] | {abs(result.mi - truth):.4f} | {models} "
-                f"| {elapsed:.0f} s |",
-                flush=True,
+                f"[{low:.4f}, {high:.4f}] | {result.mi - truth:+.4f} | {models} "
+                f"| {elapsed:.0f} s |"
             )
+            print(lines[-1], flush=True)
+    out = Path(args.out) / "patience.md"
+    out.write_text(
+        "# Early-stopping patience of estimate_mi's default network\n\n"
+        f"Command: `{command}`\n\nEnvironment: {env}\n\n"
+        "Patience in epochs (in brackets); error = estimate - truth, in nats.\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
