@@ -2,7 +2,7 @@
 
 from skmi import datasets, metrics
 from skmi._classifier import MIClassifier
-from skmi._estimate import MIEstimate, estimate_mi
+from skmi._estimate import MIEstimate, default_estimators, estimate_mi
 from skmi._loss import PCSoftmaxLoss
 from skmi._scorer import MIScorer
 
@@ -14,6 +14,7 @@ __all__ = [
     "MIScorer",
     "PCSoftmaxLoss",
     "datasets",
+    "default_estimators",
     "estimate_mi",
     "metrics",
     "__version__",

@@ -12,7 +12,7 @@ from collections import Counter
 def _estimate(args, parser) -> int:
     import numpy as np
 
-    from skmi._estimate import default_estimators, estimate_mi
+    from skmi import default_estimators, estimate_mi
     from skmi._runtime import check_device
     from skmi._table import TableError, encode_table, read_table
 

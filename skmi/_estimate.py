@@ -134,6 +134,21 @@ def default_estimators(random_state=None, n_samples: int | None = None) -> list:
         fold). On large data an epoch is thousands of optimiser steps, and 20 epochs of
         patience would cost far more than the network needs: patience is then cut to
         about 5,000 steps, and never below 3 epochs. Up to about 70,000 rows it stays 20.
+
+    Returns
+    -------
+    candidates : list of two Pipelines
+        Pass them, changed or not, as ``estimate_mi(..., estimator=candidates)``.
+
+    Examples
+    --------
+    Choose where the network candidate runs (``"cuda"`` for a GPU) and pass the list on:
+
+    >>> from skmi import default_estimators
+    >>> candidates = default_estimators(random_state=0, n_samples=8000)
+    >>> network = candidates[0].set_params(miclassifier__device="cpu")[-1]
+    >>> network.device, network.n_iter_no_change
+    ('cpu', 20)
     """
     seed = check_random_state(random_state).randint(2**31 - 1)
 
@@ -192,9 +207,9 @@ def estimate_mi(
         Cloned and refitted on every fold. A list is a set of candidates: in each fold
         the one with the lowest log-loss on a stratified 20 % of the training part is
         refitted on the whole training part. None uses :func:`default_estimators` (an
-        MIClassifier and a logistic regression). An MIClassifier (also at the end of a
-        Pipeline) is read through its prior-free logits; any other classifier through
-        ``predict_proba``.
+        MIClassifier and a logistic regression) sized for the training folds. An
+        MIClassifier (also at the end of a Pipeline) is read through its prior-free
+        logits; any other classifier through ``predict_proba``.
     cv : int or cross-validation splitter, default=5
         Number of stratified folds, or a splitter.
     extrapolate : bool, default=True
