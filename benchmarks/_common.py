@@ -2,6 +2,7 @@
 
 import os
 import platform
+import shlex
 import sys
 
 import imblearn
@@ -15,7 +16,7 @@ import skmi
 def announce(script: str, argv=None, threads: str = "1 thread") -> tuple[str, str]:
     """Print and return ``(command, environment)``."""
     args = sys.argv[1:] if argv is None else argv
-    command = " ".join(["python", f"benchmarks/{script}", *args])
+    command = shlex.join(["python", f"benchmarks/{script}", *args])
     env = (
         f"Python {platform.python_version()}, torch {torch.__version__} ({threads}), "
         f"skorch {skorch.__version__}, scikit-learn {sklearn.__version__}, imbalanced-learn "

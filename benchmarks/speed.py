@@ -213,6 +213,12 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
 
 
 # ---------------------------------------------------------------------- orchestration
+def ratio(numerator, denominator) -> str:
+    """``"1.08x"``, or a dash where a method was not run."""
+    value = numerator / denominator
+    return "—" if value != value else f"{value:.2f}x"
+
+
 def spawn(method, n, d, k, epochs, device, threads, timeout):
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     command = [
@@ -272,8 +278,8 @@ def markdown(frame, command, env, device_name, elapsed, args):
         lines.append(
             f"| {n:,} | {d} | {k} | {cell['plain loop']} | {cell['MIClassifier']} | "
             f"{cell['skorch default']} | {cell['sklearn MLPClassifier']} | "
-            f"{ours / fit.get('plain loop', np.nan):.2f}x | "
-            f"{fit.get('skorch default', np.nan) / ours:.2f}x | {reps[(n, d, k)].min()} |"
+            f"{ratio(ours, fit.get('plain loop', np.nan))} | "
+            f"{ratio(fit.get('skorch default', np.nan), ours)} | {reps[(n, d, k)].min()} |"
         )
     lines += [
         "",
