@@ -113,6 +113,22 @@ class MIEstimate:
         )
 
 
+class _NormalScores(QuantileTransformer):
+    """A QuantileTransformer that fits on fewer rows than ``n_quantiles`` without a warning.
+
+    estimate_mi fits it on training folds, selection splits and half-size subsamples,
+    often of fewer than 1,000 rows; scikit-learn then uses one quantile per row (exactly
+    what is wanted) and warns each time, 20 warnings for one call on 1,000 rows.
+    """
+
+    def fit(self, X, y=None):
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="n_quantiles .* is greater than", category=UserWarning
+            )
+            return super().fit(X, y)
+
+
 def default_estimators(random_state=None, n_samples: int | None = None) -> list:
     """The candidates :func:`estimate_mi` chooses between, per fold, when none is given.
 
@@ -153,7 +169,7 @@ def default_estimators(random_state=None, n_samples: int | None = None) -> list:
     seed = check_random_state(random_state).randint(2**31 - 1)
 
     def quantiles():
-        return QuantileTransformer(output_distribution="normal", random_state=seed)
+        return _NormalScores(output_distribution="normal", random_state=seed)
 
     network = MIClassifier(
         early_stopping=True,

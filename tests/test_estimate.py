@@ -119,3 +119,13 @@ def test_default_candidates_are_sized_for_a_training_fold(monkeypatch, cv, n_tra
     X, y, _ = make_task("gaussian_binary", 500, random_state=0)
     estimate_mi(X, y, cv=cv, random_state=0)
     assert sizes == [n_train]
+
+
+def test_default_candidates_fit_small_folds_without_warnings():
+    import warnings
+
+    X, y, _ = make_task("gaussian_binary", 300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sklearn's n_quantiles warning among others
+        result = estimate_mi(X, y, cv=3, random_state=0)
+    assert 0 < result.mi < result.entropy
