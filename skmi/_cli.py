@@ -13,6 +13,7 @@ def _estimate(args, parser) -> int:
     import numpy as np
 
     from skmi import default_estimators, estimate_mi
+    from skmi._estimate import _training_rows
     from skmi._runtime import check_device
     from skmi._table import TableError, encode_table, read_table
 
@@ -49,8 +50,7 @@ def _estimate(args, parser) -> int:
     say(
         f"target {args.target!r}: " + ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
     )
-    n_train = len(y) - len(y) // args.cv  # rows per training fold
-    candidates = default_estimators(args.seed, n_samples=n_train)
+    candidates = default_estimators(args.seed, n_samples=_training_rows(args.cv, X, y))
     candidates[0].set_params(miclassifier__device=args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

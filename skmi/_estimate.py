@@ -176,9 +176,9 @@ def default_estimators(random_state=None, n_samples: int | None = None) -> list:
         dropout=0.0,
         lr=3e-3,
         max_epochs=1000,
-        n_iter_no_change=_patience_epochs(n_samples),
         random_state=seed,
     )
+    network.set_params(n_iter_no_change=_patience_epochs(n_samples, network))
     return [
         make_pipeline(quantiles(), network),
         make_pipeline(quantiles(), LogisticRegression(C=10.0, max_iter=2000)),
@@ -362,13 +362,13 @@ def estimate_mi(
     )
 
 
-def _patience_epochs(n_samples: int | None) -> int:
+def _patience_epochs(n_samples: int | None, network: MIClassifier) -> int:
     """Early-stopping patience of the default network: 20 epochs, or about
     ``_PATIENCE_STEPS`` optimiser steps when 20 epochs would be many more."""
     if n_samples is None:
         return _PATIENCE_EPOCHS
-    # the network trains on 90 % of its rows (10 % validate) in batches of 256
-    steps_per_epoch = max(1, math.ceil(0.9 * n_samples / 256))
+    n_train = (1 - network.validation_fraction) * n_samples  # the rest validates
+    steps_per_epoch = max(1, math.ceil(n_train / network.batch_size))
     return int(np.clip(math.ceil(_PATIENCE_STEPS / steps_per_epoch), 3, _PATIENCE_EPOCHS))
 
 
