@@ -4,6 +4,7 @@ import os
 import platform
 import shlex
 import sys
+from pathlib import Path
 
 import imblearn
 import sklearn
@@ -26,3 +27,12 @@ def announce(script: str, argv=None, threads: str = "1 thread") -> tuple[str, st
     print(command)
     print(env, flush=True)
     return command, env
+
+
+def write_page(folder, name: str, lines: list[str]) -> Path:
+    """Write ``lines`` as the markdown page ``folder/name`` (creating the folder)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    page = out / name
+    page.write_text("\n".join(lines) + "\n")
+    return page

@@ -27,7 +27,7 @@ from sklearn.preprocessing import LabelEncoder
 from skmi import MIClassifier
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import announce
+from _common import announce, write_page
 from _imbalanced_data import TABULAR, load_tabular
 
 VARIANTS = {"early stopping on (default)": "auto", "early stopping off": False}
@@ -100,11 +100,7 @@ def main(argv=None):
             f"| {on.bacc - off.bacc:+.3f} | {on.epochs:.0f} / {off.epochs:.0f} "
             f"| {on.seconds:.1f} / {off.seconds:.1f} |"
         )
-    text = "\n".join(lines) + "\n"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "early_stopping.md").write_text(text)
-    print(text)
+    print(write_page(args.out, "early_stopping.md", lines).read_text())
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from scipy.special import log_softmax
 from sklearn.metrics import balanced_accuracy_score
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import announce
+from _common import announce, write_page
 
 from skmi import MIClassifier, MIScorer
 from skmi.datasets import gaussian_classes_truth
@@ -138,11 +138,7 @@ def main(argv=None):
             f"{r['paper_reading'] - r['paper_truth']:+.4f} | {r['prior_reading']:.4f} | "
             f"{r['bacc_tau1']:.4f} | {r['bacc_tau0']:.4f} |"
         )
-    text = "\n".join(lines) + "\n"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "paper_gaussians.md").write_text(text)
-    print(text)
+    print(write_page(args.out, "paper_gaussians.md", lines).read_text())
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from skmi._estimate import default_estimators
 from skmi.datasets import make_task
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import announce
+from _common import announce, write_page
 
 
 def main(argv=None):
@@ -59,15 +59,17 @@ def main(argv=None):
                 f"| {elapsed:.0f} s |"
             )
             print(lines[-1], flush=True)
-    out = Path(args.out) / "patience.md"
-    out.write_text(
-        "# Early-stopping patience of estimate_mi's default network\n\n"
-        f"Command: `{command}`\n\nEnvironment: {env}\n\n"
-        "Patience in epochs (in brackets); error = estimate - truth, in nats.\n\n"
-        + "\n".join(lines)
-        + "\n"
-    )
-    print(f"wrote {out}")
+    header = [
+        "# Early-stopping patience of estimate_mi's default network",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Environment: {env}",
+        "",
+        "Patience in epochs (in brackets); error = estimate - truth, in nats.",
+        "",
+    ]
+    print(f"wrote {write_page(args.out, 'patience.md', header + lines)}")
 
 
 if __name__ == "__main__":
