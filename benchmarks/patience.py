@@ -52,7 +52,7 @@ def main(argv=None):
             result = estimate_mi(X, y, estimator=candidates, random_state=args.seed)
             elapsed = time.perf_counter() - start
             low, high = result.ci
-            models = ", ".join(sorted(set(result.selected)))
+            models = ", ".join(f"{k} {v:.2f}" for k, v in result.weights.items())
             lines.append(
                 f"| {task} | {truth:.4f} | {label} ({patience}) | {result.mi:.4f} "
                 f"[{low:.4f}, {high:.4f}] | {result.mi - truth:+.4f} | {models} "

@@ -35,6 +35,7 @@ from skmi._mlp import (
     feature_standardisation,
     mlp_shape_from_state_dict,
 )
+from skmi._pmi import prior_free_logits, softmax_under_prior
 from skmi._runtime import (
     check_device,
     check_num_threads,
@@ -106,6 +107,11 @@ class MIClassifier(NeuralNetClassifier):
         imbalanced benchmark). False trains on all the data for ``max_epochs``.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+        Early stopping counts an epoch as an improvement only when the validation loss
+        falls by more than ``tol`` (nats, absolute, as in scikit-learn's
+        MLPClassifier). On separable data the loss keeps shrinking by ever smaller
+        amounts; a larger ``tol`` stops such runs sooner.
     train_split : callable or None, default=None
         skorch's own validation split, for users who manage callbacks themselves.
         Unlike skorch's default, no data are held out unless asked for.
@@ -196,6 +202,7 @@ class MIClassifier(NeuralNetClassifier):
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
+        tol: float = 1e-4,
         train_split=None,
         callbacks=None,
         device="auto",
@@ -234,6 +241,7 @@ class MIClassifier(NeuralNetClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.num_threads = num_threads
         self.random_state = random_state
         self.class_weight = class_weight
@@ -295,6 +303,9 @@ class MIClassifier(NeuralNetClassifier):
                 )
         if not (_is_positive_int(self.batch_size) or self.batch_size == -1):
             raise ValueError(f"batch_size must be an int >= 1 (or -1); got {self.batch_size!r}.")
+        tol = self.tol
+        if isinstance(tol, bool) or not isinstance(tol, Real) or not (0 <= tol < math.inf):
+            raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
         if not isinstance(self.lr, Real) or not self.lr > 0:
             raise ValueError(f"lr must be a number > 0; got {self.lr!r}.")
         if not (
@@ -483,7 +494,11 @@ class MIClassifier(NeuralNetClassifier):
                 (
                     "early_stopping",
                     EarlyStopping(
-                        monitor="valid_loss", patience=self.n_iter_no_change, load_best=True
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=True,
                     ),
                 )
             )
@@ -743,10 +758,7 @@ class MIClassifier(NeuralNetClassifier):
         -------
         logits : ndarray of shape (n_samples, n_classes), float64
         """
-        logits = self._raw_logits(X)
-        if self.tau != 1:
-            logits = logits + (self.tau - 1.0) * np.log(self.class_prior_)
-        return logits
+        return prior_free_logits(self._raw_logits(X), self.tau, self.class_prior_)
 
     def decision_function(self, X) -> np.ndarray:
         """Raw logits ``f(x)`` of the network, before any prior is applied.
@@ -781,13 +793,7 @@ class MIClassifier(NeuralNetClassifier):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        logits = self.prior_free_logits(X)
-        with np.errstate(divide="ignore"):
-            logits = logits + np.log(self._resolved_test_prior())
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        return softmax_under_prior(self.prior_free_logits(X), self._resolved_test_prior())
 
     def predict(self, X) -> np.ndarray:
         """Most probable class under ``test_prior`` (the argmax of ``predict_proba``).

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import warnings
-from collections import Counter
 
 
 def _estimate(args, parser) -> int:
@@ -91,11 +90,15 @@ def _estimate(args, parser) -> int:
         "fraction_of_entropy": result.fraction_of_entropy,
         "per_class_nats": {str(k): v for k, v in result.per_class.items()},
         "balanced_accuracy": result.balanced_accuracy,
+        "reading": "extrapolated" if result.extrapolated else "plain",
         "lower_bound_nats": result.lower_bound,
+        "correction_nats": result.correction,
+        "bounds_active": list(result.bounds_active),
         "train_mi_nats": result.train_mi,
         "fold_mi_nats": result.fold_mi.tolist(),
-        "models": result.selected,
+        "model_weights": result.weights,
         "cv": args.cv,
+        "n_repeats": result.n_repeats,
         "seed": args.seed,
         "device": args.device,
         "warnings": notes,
@@ -125,6 +128,14 @@ def _estimate(args, parser) -> int:
         f"{result.confidence:.0%} CI [{low:.4f}, {high:.4f}] nats "
         f"= [{low / ln2:.4f}, {high / ln2:.4f}] bits"
     )
+    if result.extrapolated:
+        print(
+            f"         extrapolated to unlimited training data: the plain held-out reading "
+            f"{result.lower_bound:.4f} nats (a lower bound in expectation) "
+            f"+ {result.correction:.4f}"
+        )
+    else:
+        print("         plain held-out reading: a lower bound on I(X;Y) in expectation")
     print(
         f"H(Y)   = {result.entropy:.4f} nats ({result.entropy / ln2:.4f} bits): the features "
         f"explain {result.fraction_of_entropy:.1%} of the label entropy"
@@ -133,8 +144,16 @@ def _estimate(args, parser) -> int:
     print("per-class contributions (nats, sum to I):")
     for label, value in result.per_class.items():
         print(f"  {label}: {value:+.4f}")
-    chosen = ", ".join(f"{name} x{n}" for name, n in Counter(result.selected).items())
-    print(f"model per fold: {chosen}; {args.cv}-fold cross-fitting, seed {args.seed}")
+    mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in result.weights.items())
+    print(
+        f"mixture weights: {mixture}; {args.cv}-fold cross-fitting x {result.n_repeats}, "
+        f"seed {args.seed}"
+    )
+    if result.bounds_active:
+        print(
+            "bounds active: " + ", ".join(result.bounds_active) + " (held within 0 <= I(X;Y) "
+            "<= H(Y) and each class's share within [0, -p log p])"
+        )
     for note in notes:
         print(f"warning: {note}")
     if args.plot:

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.stats import norm
 from sklearn.base import clone, is_classifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, check_cv
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
@@ -18,8 +18,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
 from skmi._classifier import MIClassifier
-from skmi._metrics import check_numeric_features, empirical_log_prior, plain
-from skmi._scorer import _final_estimator, prior_free_logits
+from skmi._metrics import check_numeric_features, plain
+from skmi._pmi import empirical_log_prior, final_estimator, model_pmi_table
 
 # Warn when the training-set reading exceeds the held-out one by more than this many nats
 # and this fraction of the held-out value: the model has memorised its training folds.
@@ -28,42 +28,71 @@ _OVERFIT_GAP_FRACTION = 0.25
 # Early-stopping patience of the default network, in epochs, capped in optimiser steps.
 _PATIENCE_EPOCHS = 20
 _PATIENCE_STEPS = 5000
+# Early stopping ignores validation-loss gains below this (nats): on separable data the
+# loss keeps shrinking by ever smaller amounts and training ran to max_epochs.
+_TOL = 1e-3
+# Batch-size range of the default network (see _batch_size).
+_MIN_BATCH, _MAX_BATCH = 32, 256
+# n_repeats="auto": repeat the cross-fitting until about this many rows have been scored
+# (at most _MAX_REPEATS times): cheap at small n, where one split's luck dominates.
+_AUTO_REPEAT_ROWS = 1000
+_MAX_REPEATS = 3
+# The mixture weights are fitted on at most this many rows (EM costs n x candidates).
+_MIXTURE_ROWS = 200_000
 
 
 @dataclass
 class MIEstimate:
     """Result of :func:`estimate_mi`. All values in nats unless the name says bits.
 
+    Every reported value respects what mutual information can be:
+    ``0 <= mi <= entropy``, the interval lies within ``[0, entropy]``, each class's
+    contribution within ``[0, -pi_k log pi_k]`` and each fold value within
+    ``[0, entropy]``. ``bounds_active`` names the values that a bound changed.
+
     Attributes
     ----------
     mi : float
-        Cross-fitted estimate: the mean pointwise MI of every sample, each scored by a
-        model that did not train on it.
+        The estimate: the plain cross-fitted reading ``lower_bound`` plus the
+        extrapolation ``correction`` to infinite training data, within ``[0, H(Y)]``.
     stderr : float
-        Standard error of ``mi``: sampling error (or the fold-to-fold spread, whichever
-        is larger) combined with the uncertainty of the extrapolation (half its size).
+        Standard error of ``mi``: sampling error of the held-out values, the spread of
+        the repeated cross-fittings (or of the folds when there is one), and the
+        uncertainty of the extrapolation.
     ci : tuple of float
-        Confidence interval ``mi ± z * stderr`` at level ``confidence``.
+        Confidence interval ``mi ± z * stderr`` at level ``confidence``, intersected
+        with ``[0, H(Y)]`` (where I(X; Y) must lie, so the cut never loses coverage).
     confidence : float
-    fold_mi : ndarray of shape (n_folds,)
-        The estimate on each test fold.
+    fold_mi : ndarray of shape (n_splits,)
+        The estimate (plain reading plus the same relative correction) on each test
+        fold of each repetition.
     per_class : dict
-        Each class's contribution ``pi_k * mean pmi over class k``; they sum to ``mi``.
+        Each class's contribution to ``mi``; they sum to ``mi``.
     lower_bound : float
         The plain cross-fitted reading, without extrapolation: a lower bound on
-        I(X; Y) in expectation.
+        I(X; Y) in expectation (up to the small optimism of fitting the mixture
+        weights on the same rows).
+    correction : float
+        What the extrapolation added to ``lower_bound`` (0 with ``extrapolate=False``).
     train_mi : float
         The plain reading on the training folds (an overestimate; shown for diagnosis).
     entropy : float
         ``H(Y)`` of the labels, an upper bound on I(X; Y).
-    pmi : ndarray of shape (n_samples,)
-        The out-of-fold pointwise MI of each sample (extrapolated when ``mi`` is).
     n_samples : int
-    selected : list of str
-        The estimator chosen in each fold.
+    weights : dict
+        Weight of each candidate model in the mixture that is scored, and of the class
+        prior (key ``"prior"``); they sum to 1.
+    n_repeats : int
+        How many times each sample was scored (repetitions of the cross-fitting).
     balanced_accuracy : float
-        Out-of-fold balanced accuracy of the same models, predicting the class with the
-        largest ``q(k|x) / pi_k`` (the balanced-error rule).
+        Out-of-fold balanced accuracy of the same mixture, predicting the class with
+        the largest ``q(k|x) / pi_k`` (the balanced-error rule).
+    bounds_active : tuple of str
+        Which of ``"mi"``, ``"ci"``, ``"per_class"``, ``"fold_mi"`` a bound of
+        ``[0, H(Y)]`` (or a class's ceiling) changed; empty when none did.
+    pmi : ndarray of shape (n_samples,)
+        The plain out-of-fold pointwise MI of each sample (no extrapolation), always
+        within ``[log w_prior, -log pi_y]``.
     labels : ndarray of shape (n_classes,)
         The sorted class labels.
     y_index : ndarray of shape (n_samples,)
@@ -77,14 +106,17 @@ class MIEstimate:
     fold_mi: np.ndarray
     per_class: dict
     lower_bound: float
+    correction: float
     train_mi: float
     entropy: float
     n_samples: int
-    selected: list
+    weights: dict
+    n_repeats: int
     balanced_accuracy: float
-    pmi: np.ndarray = field(repr=False)
-    labels: np.ndarray = field(repr=False)
-    y_index: np.ndarray = field(repr=False)
+    bounds_active: tuple = ()
+    pmi: np.ndarray = field(default=None, repr=False)
+    labels: np.ndarray = field(default=None, repr=False)
+    y_index: np.ndarray = field(default=None, repr=False)
 
     @property
     def mi_bits(self) -> float:
@@ -103,14 +135,23 @@ class MIEstimate:
         """I(X; Y) / H(Y): the share of label uncertainty the features explain."""
         return self.mi / self.entropy if self.entropy > 0 else 0.0
 
+    @property
+    def extrapolated(self) -> bool:
+        """Whether ``mi`` includes an extrapolation (``mi != lower_bound``)."""
+        return self.correction != 0.0
+
     def __str__(self) -> str:
         low, high = self.ci
-        return (
-            f"I(X;Y) = {self.mi:.4f} nats ({self.mi_bits:.4f} bits), "
+        reading = "extrapolated" if self.extrapolated else "plain held-out reading"
+        text = (
+            f"I(X;Y) = {self.mi:.4f} nats ({self.mi_bits:.4f} bits, {reading}), "
             f"{self.confidence:.0%} CI [{low:.4f}, {high:.4f}] nats, "
             f"stderr {self.stderr:.4f}; H(Y) = {self.entropy:.4f} nats; "
             f"n = {self.n_samples}"
         )
+        if self.bounds_active:
+            text += f"; bounds active: {', '.join(self.bounds_active)}"
+        return text
 
 
 class _NormalScores(QuantileTransformer):
@@ -137,8 +178,9 @@ def default_estimators(random_state=None, n_samples: int | None = None) -> list:
     and skewed scales:
 
     * an :class:`MIClassifier` (two ReLU layers sized from the data, no dropout,
-      learning rate 3e-3, early stopping on 10 % of the training fold with patience 20
-      epochs, up to 1,000 epochs);
+      learning rate 3e-3, batch 256 (down to 32 on small data, so that an epoch is about
+      8 steps), early stopping on 10 % of the training fold with patience 20 epochs and
+      tolerance 10⁻³ nats, up to 1,000 epochs);
     * a multinomial :class:`~sklearn.linear_model.LogisticRegression`, which wins when
       the Bayes posterior is (close to) linear in the features.
 
@@ -176,6 +218,8 @@ def default_estimators(random_state=None, n_samples: int | None = None) -> list:
         dropout=0.0,
         lr=3e-3,
         max_epochs=1000,
+        batch_size=_batch_size(n_samples),
+        tol=_TOL,
         random_state=seed,
     )
     network.set_params(n_iter_no_change=_patience_epochs(n_samples, network))
@@ -191,6 +235,7 @@ def estimate_mi(
     *,
     estimator=None,
     cv=5,
+    n_repeats="auto",
     extrapolate: bool = True,
     confidence: float = 0.95,
     random_state=None,
@@ -198,18 +243,24 @@ def estimate_mi(
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
-    Cross-fitted: the data are split into ``cv`` stratified folds; a model trained on
-    all but one fold scores the pointwise MI ``log q(y|x) - log pi_y`` of the samples of
-    the held-out fold, so every sample is scored by a model that did not see it. The mean
-    of these values is ``H(Y) - cross-entropy``, which in expectation lies below
-    I(X; Y) by the model's excess cross-entropy (a variational lower bound:
-    ``lower_bound`` in the result).
+    Cross-fitted: the data are split into ``cv`` stratified folds; models trained on
+    all but one fold give the probabilities ``q(k|x)`` of the samples of the held-out
+    fold, so every sample is scored by models that did not see it. The candidate models'
+    held-out probabilities are mixed with the class prior,
+    ``q = sum_m w_m q_m + w_0 pi``, with weights that maximise the held-out likelihood,
+    and the pointwise MI is ``log q(y|x) - log pi_y``. Its mean is
+    ``H(Y) - cross-entropy``, which in expectation lies below I(X; Y) by the mixture's
+    excess cross-entropy (a variational lower bound: ``lower_bound`` in the result). The
+    prior in the mixture keeps one confident mistake from dominating the mean (each
+    pointwise value is at least ``log w_0``) and makes the reading non-negative; each
+    pointwise value is at most ``-log pi_y``, so the reading is at most H(Y).
 
-    That gap shrinks as the training set grows. With ``extrapolate=True`` each fold also
-    trains a model on a random half of its training part, and the estimate is the
-    extrapolation ``2 * full - half`` of the two readings to infinite data, which is exact
-    when the gap falls as 1/n. Both readings score the same held-out samples, so the
-    standard error stays close to that of the plain estimate.
+    The gap to the truth shrinks as the training set grows. With ``extrapolate=True``
+    each fold also trains the models on a random half of its training part, and the
+    difference of the two readings (a 1/n extrapolation, exact when the gap falls as
+    1/n) is added, shrunk towards zero when it is not clearly larger than its own noise.
+    At small n the cross-fitting is repeated with new folds (``n_repeats``) and the
+    probabilities of the repetitions are averaged.
 
     Unlike :func:`sklearn.feature_selection.mutual_info_classif`, which gives one value
     per feature, this is the information of the features *jointly*.
@@ -220,14 +271,18 @@ def estimate_mi(
     y : array-like of shape (n_samples,)
         Class labels of any type.
     estimator : classifier, list of classifiers, or None, default=None
-        Cloned and refitted on every fold. A list is a set of candidates: in each fold
-        the one with the lowest log-loss on a stratified 20 % of the training part is
-        refitted on the whole training part. None uses :func:`default_estimators` (an
+        Cloned and refitted on every fold. A list is a set of candidates whose held-out
+        probabilities are mixed (see above). None uses :func:`default_estimators` (an
         MIClassifier and a logistic regression) sized for the training folds. An
         MIClassifier (also at the end of a Pipeline) is read through its prior-free
         logits; any other classifier through ``predict_proba``.
     cv : int or cross-validation splitter, default=5
-        Number of stratified folds, or a splitter.
+        Number of stratified folds, or a splitter (which may put a sample in several
+        test folds, e.g. ``RepeatedStratifiedKFold``: its readings are averaged).
+    n_repeats : int or "auto", default="auto"
+        Repetitions of the ``cv``-fold cross-fitting with new folds (an int ``cv``
+        only). "auto" repeats until about 1,000 rows have been scored, at most 3 times:
+        3 at up to 333 rows, 2 up to 500, 1 from 1,000 rows on.
     extrapolate : bool, default=True
         Correct the finite-sample gap by extrapolating from half the training data.
     confidence : float, default=0.95
@@ -247,7 +302,9 @@ def estimate_mi(
     -----
     UserWarning
         When the training-fold reading exceeds the held-out one by more than 0.1 nats
-        and 25 %: the model overfits, and the estimate is likely too low.
+        and 25 %: the model overfits, and the estimate is likely too low. When a class
+        has fewer samples than folds: some training parts lack it, and its contribution
+        is underestimated.
 
     Examples
     --------
@@ -258,6 +315,8 @@ def estimate_mi(
     >>> result = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
     >>> round(truth, 3), bool(abs(result.mi - truth) < 0.05)
     (0.221, True)
+    >>> bool(0 <= result.ci[0] <= result.mi <= result.ci[1] <= result.entropy)
+    True
     """
     check_numeric_features(X, "estimate_mi")
     X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite=True)
@@ -273,65 +332,88 @@ def estimate_mi(
     if len(labels) < 2:
         raise ValueError(f"estimate_mi needs at least 2 classes; got 1 ({plain(labels[0])!r}).")
     rng = check_random_state(random_state)
+    repeats = _resolve_repeats(n_repeats, cv, len(y))
     candidates = _candidates(estimator, rng, _training_rows(cv, X, y_index))
-    if isinstance(cv, (int, np.integer)):
-        # Every training part must hold every class, and the half-size and selection
-        # splits inside it must be able to stratify it.
-        needed = max(int(cv), 4) if (extrapolate or len(candidates) > 1) else int(cv)
-        smallest = int(np.bincount(y_index).min())
-        if smallest < needed:
-            raise ValueError(
-                f"The smallest class has {smallest} sample(s); cv={cv} folds need at least "
-                f"{needed} per class so that every training set contains every class. "
-                "Lower cv, set extrapolate=False, pass a single estimator or add data."
-            )
-        cv = StratifiedKFold(int(cv), shuffle=True, random_state=rng.randint(2**31 - 1))
-    cv = check_cv(cv, y, classifier=True)
+    splits = _splits(cv, repeats, X, y, y_index, rng)
 
-    log_prior = empirical_log_prior(y_index, len(labels))
-    pmi_full = np.full(len(y), np.nan)
-    pmi_half = np.full(len(y), np.nan)
-    balanced_pred = np.full(len(y), -1)
-    train_mi, train_weights, selected, test_folds = [], [], [], []
-    folds = list(cv.split(X, y_index))
-    progress = _progress(len(folds), verbose)
-    for train, test in folds:
-        test_folds.append(test)
-        seed = rng.randint(2**31 - 1)
-        choice = _select(candidates, X[train], y[train], seed)
-        selected.append(choice)
-        model = _seeded_clone(candidates[choice], seed).fit(X[train], y[train])
-        pmi_test = _pointwise_all(model, X[test], labels, log_prior)
-        pmi_full[test] = pmi_test[np.arange(len(test)), y_index[test]]
-        balanced_pred[test] = np.argmax(pmi_test, axis=1)
-        train_mi.append(_pointwise(model, X[train], y_index[train], labels, log_prior).mean())
-        train_weights.append(len(train))
-        if extrapolate:
-            half, _ = train_test_split(
-                train, train_size=0.5, stratify=y_index[train], random_state=seed
-            )
-            half_model = _seeded_clone(candidates[choice], seed).fit(X[half], y[half])
-            pmi_half[test] = _pointwise(half_model, X[test], y_index[test], labels, log_prior)
-        progress.update(1)
-        progress.set_postfix_str(f"fold MI {pmi_full[test].mean():.3f} nats")
-    progress.close()
-    if np.isnan(pmi_full).any():
-        raise ValueError("cv must put every sample in exactly one test fold.")
-
-    pmi = 2 * pmi_full - pmi_half if extrapolate else pmi_full
-    fold_mi = [float(pmi[test].mean()) for test in test_folds]
-    mi = float(pmi.mean())
-    stderr = _standard_error(pmi, fold_mi, pmi_full, pmi_half if extrapolate else None)
-    z = float(norm.ppf(0.5 + confidence / 2))
+    n, n_classes = len(y), len(labels)
+    log_prior = empirical_log_prior(y_index, n_classes)
     prior = np.exp(log_prior)
-    per_class = {
-        (label.item() if hasattr(label, "item") else label): float(
-            prior[k] * pmi[y_index == k].mean()
+    full = _Readings(len(candidates), n, n_classes)
+    half = _Readings(len(candidates), n, n_classes) if extrapolate else None
+    train_parts = []  # (training rows, true-class probabilities of each candidate)
+    progress = _progress(len(splits), verbose)
+    for train, test in splits:
+        seed = rng.randint(2**31 - 1)
+        half_rows = _half_split(train, y_index, seed) if extrapolate else None
+        train_true = np.empty((len(candidates), len(train)))
+        for m, candidate in enumerate(candidates):
+            model = _seeded_clone(candidate, seed).fit(X[train], y[train])
+            full.add(m, test, _posterior(model, X[test], labels, log_prior))
+            train_true[m] = _posterior(model, X[train], labels, log_prior)[
+                np.arange(len(train)), y_index[train]
+            ]
+            if extrapolate:
+                half_model = _seeded_clone(candidate, seed).fit(X[half_rows], y[half_rows])
+                half.add(m, test, _posterior(half_model, X[test], labels, log_prior))
+        full.next_split(test)
+        if extrapolate:
+            half.next_split(test)
+        train_parts.append((train, train_true))
+        progress.update(1)
+    progress.close()
+    if np.any(full.counts == 0):
+        raise ValueError(
+            f"cv must put every sample in a test fold; {int(np.sum(full.counts == 0))} "
+            "sample(s) were never scored."
         )
-        for k, label in enumerate(labels)
-    }
+
+    weights = full.mixture_weights(y_index, prior, rng)
+    pmi_table = full.mixture_pmi(weights, prior, log_prior)
+    pmi_full = pmi_table[np.arange(n), y_index]
     lower_bound = float(pmi_full.mean())
-    train_value = float(np.average(train_mi, weights=train_weights))
+    if extrapolate:
+        half_weights = half.mixture_weights(y_index, prior, rng)
+        pmi_half = half.mixture_pmi(half_weights, prior, log_prior)[np.arange(n), y_index]
+        correction, correction_se, raw_correction = _shrunk_correction(
+            pmi_full - pmi_half,
+            full.per_repeat_readings(weights, y_index, prior)
+            - half.per_repeat_readings(half_weights, y_index, prior),
+        )
+        scale = correction / raw_correction if raw_correction > 0 else 0.0
+        values = pmi_full + scale * (pmi_full - pmi_half)
+    else:
+        correction = correction_se = 0.0
+        values = pmi_full
+    raw_mi = lower_bound + correction
+    stderr = _standard_error(
+        values,
+        full.per_repeat_readings(weights, y_index, prior),
+        [values[test].mean() for _, test in splits],
+        correction,
+        correction_se,
+    )
+    entropy = float(-(prior * log_prior).sum())
+    z = float(norm.ppf(0.5 + confidence / 2))
+    active = []
+    mi = _within(raw_mi, 0.0, entropy, "mi", active)
+    ci = (
+        float(np.clip(raw_mi - z * stderr, 0.0, entropy)),
+        float(np.clip(raw_mi + z * stderr, 0.0, entropy)),
+    )
+    if ci != (raw_mi - z * stderr, raw_mi + z * stderr):
+        active.append("ci")
+    ceilings = -prior * log_prior
+    shares = np.array([prior[k] * values[y_index == k].mean() for k in range(n_classes)])
+    projected = _project_shares(shares, ceilings, mi)
+    if not np.allclose(projected, shares, rtol=0, atol=1e-12):
+        active.append("per_class")
+    fold_raw = np.array([values[test].mean() for _, test in splits])
+    fold_mi = np.clip(fold_raw, 0.0, entropy)
+    if np.any(fold_mi != fold_raw):
+        active.append("fold_mi")
+
+    train_value = _training_reading(train_parts, weights, y_index, prior, log_prior)
     gap = train_value - lower_bound
     if gap > _OVERFIT_GAP_NATS and gap > _OVERFIT_GAP_FRACTION * abs(lower_bound):
         warnings.warn(
@@ -341,25 +423,244 @@ def estimate_mi(
             UserWarning,
             stacklevel=2,
         )
-    names = [_describe(candidates[i]) for i in selected]
-    recalls = [np.mean(balanced_pred[y_index == k] == k) for k in range(len(labels))]
+    names = _names(candidates)
+    recalls = [np.mean(np.argmax(pmi_table[y_index == k], 1) == k) for k in range(n_classes)]
     return MIEstimate(
         mi=mi,
         stderr=stderr,
-        ci=(mi - z * stderr, mi + z * stderr),
+        ci=ci,
         confidence=confidence,
-        fold_mi=np.asarray(fold_mi),
-        per_class=per_class,
+        fold_mi=fold_mi,
+        per_class={
+            (label.item() if hasattr(label, "item") else label): float(projected[k])
+            for k, label in enumerate(labels)
+        },
         lower_bound=lower_bound,
+        correction=float(correction),
         train_mi=train_value,
-        entropy=float(-(prior * log_prior).sum()),
-        n_samples=len(y),
-        selected=names,
+        entropy=entropy,
+        n_samples=n,
+        weights={
+            "prior": float(weights[0]),
+            **dict(zip(names, map(float, weights[1:]), strict=True)),
+        },
+        n_repeats=int(full.counts.min()),
         balanced_accuracy=float(np.mean(recalls)),
-        pmi=pmi,
+        bounds_active=tuple(active),
+        pmi=pmi_full,
         labels=labels,
         y_index=y_index,
     )
+
+
+class _Readings:
+    """Held-out class probabilities of each candidate, averaged over the test folds that
+    each sample falls in, and each repetition's true-class probabilities."""
+
+    def __init__(self, n_candidates: int, n_samples: int, n_classes: int):
+        self.sums = np.zeros((n_candidates, n_samples, n_classes))
+        self.counts = np.zeros(n_samples, dtype=int)
+        self.repeats = []  # per repetition: (rows, probabilities (candidates, rows, classes))
+        self._pending = {}
+
+    def add(self, candidate: int, test, proba) -> None:
+        self.sums[candidate, test] += proba
+        self._pending[candidate] = proba
+
+    def next_split(self, test) -> None:
+        """Close a split: file its probabilities under each sample's repetition."""
+        stacked = np.stack([self._pending[m] for m in sorted(self._pending)])
+        for repeat in np.unique(self.counts[test]):
+            rows = self.counts[test] == repeat
+            while len(self.repeats) <= repeat:
+                self.repeats.append([])
+            self.repeats[repeat].append((test[rows], stacked[:, rows]))
+        self.counts[test] += 1
+        self._pending = {}
+
+    def mean_proba(self) -> np.ndarray:
+        return self.sums / np.maximum(self.counts, 1)[None, :, None]
+
+    def mixture_weights(self, y_index, prior, rng) -> np.ndarray:
+        """Mixture weights (prior first) maximising the mean log-likelihood of the labels."""
+        proba = self.mean_proba()
+        true = proba[:, np.arange(len(y_index)), y_index]  # (candidates, n)
+        columns = np.vstack([prior[y_index][None, :], true]).T
+        if len(columns) > _MIXTURE_ROWS:
+            columns = columns[rng.choice(len(columns), _MIXTURE_ROWS, replace=False)]
+        return _em_mixture_weights(columns)
+
+    def mixture_pmi(self, weights, prior, log_prior) -> np.ndarray:
+        """``log q(k|x) - log pi_k`` of the mixture, for every sample and class."""
+        mixed = np.tensordot(weights[1:], self.mean_proba(), axes=1) + weights[0] * prior
+        with np.errstate(divide="ignore"):
+            return np.log(mixed) - log_prior
+
+    def per_repeat_readings(self, weights, y_index, prior) -> np.ndarray:
+        """The plain reading of each complete repetition, under the given weights."""
+        n = len(self.counts)
+        readings = []
+        for parts in self.repeats:
+            rows = np.concatenate([r for r, _ in parts])
+            if len(rows) != n:
+                continue  # a splitter that scores only some samples this many times
+            true = np.concatenate(
+                [p[:, np.arange(len(r)), y_index[r]] for r, p in parts], axis=1
+            )  # (candidates, n) in the order of rows
+            mixed = weights[1:] @ true + weights[0] * prior[y_index[rows]]
+            readings.append(float(np.mean(np.log(mixed) - np.log(prior[y_index[rows]]))))
+        return np.asarray(readings)
+
+
+def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e-10):
+    """Weights on the simplex maximising ``mean log(columns @ w)`` (EM; the objective is
+    concave, so EM reaches its maximum). Column 0 is the prior, positive everywhere."""
+    weights = np.full(columns.shape[1], 1.0 / columns.shape[1])
+    for _ in range(n_iter):
+        mixed = columns @ weights
+        updated = weights * (columns / mixed[:, None]).mean(axis=0)
+        updated /= updated.sum()
+        done = np.max(np.abs(updated - weights)) < tol
+        weights = updated
+        if done:
+            break
+    return weights
+
+
+def _shrunk_correction(differences, repeat_differences) -> tuple[float, float, float]:
+    """The extrapolation ``mean(full - half)``, shrunk towards 0 by its signal-to-noise.
+
+    Returns ``(applied, its standard error, raw)``. The correction cannot be negative in
+    expectation (more training data cannot hurt a consistent model), so a negative one
+    is noise and gives 0. Otherwise it is multiplied by ``c^2 / (c^2 + se^2)``, the
+    factor that minimises the mean squared error of a normal estimate of known noise.
+    """
+    raw = float(np.mean(differences))
+    se = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
+    if len(repeat_differences) > 1:
+        se = max(se, float(np.std(repeat_differences, ddof=1) / np.sqrt(len(repeat_differences))))
+    if raw <= 0:
+        return 0.0, se, raw
+    return raw * raw**2 / (raw**2 + se**2), se, raw
+
+
+def _standard_error(values, repeat_readings, fold_readings, correction, correction_se):
+    """Standard error of the estimate, from three sources of error.
+
+    * sampling: the spread of the per-sample values over sqrt(n);
+    * model fitting: with repeated cross-fitting, the spread of the repetitions'
+      readings over sqrt(repeats); with one, the spread of the fold readings over
+      sqrt(folds), or the sampling error if larger (the two overlap);
+    * extrapolation: the correction ``full - half`` assumes the gap falls like 1/n; it
+      falls like 1/n^a with a unknown (between 1/2 and 2 for the tasks we benchmark), so
+      half the correction is taken as its standard deviation, with its own noise.
+    """
+    sampling = float(values.std(ddof=1) / np.sqrt(len(values)))
+    if len(repeat_readings) > 1:
+        fitting = float(np.std(repeat_readings, ddof=1) / np.sqrt(len(repeat_readings)))
+        spread = math.hypot(sampling, fitting)
+    else:
+        k = len(fold_readings)
+        folds = float(np.std(fold_readings, ddof=1) / np.sqrt(k)) if k > 1 else 0.0
+        spread = max(sampling, folds)
+    return float(math.sqrt(spread**2 + (correction / 2) ** 2 + correction_se**2))
+
+
+def _within(value: float, low: float, high: float, name: str, active: list) -> float:
+    clipped = float(min(max(value, low), high))
+    if clipped != value:
+        active.append(name)
+    return clipped
+
+
+def _project_shares(shares, ceilings, total) -> np.ndarray:
+    """The per-class vector nearest ``shares`` with each entry in ``[0, ceiling]`` and
+    the sum ``total`` (Euclidean projection: a common shift, then the box)."""
+    if np.all((shares >= 0) & (shares <= ceilings)) and np.isclose(shares.sum(), total):
+        return shares
+    low, high = float(np.min(shares - ceilings)), float(np.max(shares))
+    for _ in range(200):  # bisection on the shift: the clipped sum falls as it grows
+        shift = (low + high) / 2
+        if np.clip(shares - shift, 0, ceilings).sum() > total:
+            low = shift
+        else:
+            high = shift
+    return np.clip(shares - (low + high) / 2, 0, ceilings)
+
+
+def _training_reading(train_parts, weights, y_index, prior, log_prior) -> float:
+    """The mixture's plain reading on the training folds, averaged by their sizes."""
+    readings, sizes = [], []
+    for train, true in train_parts:
+        mixed = weights[1:] @ true + weights[0] * prior[y_index[train]]
+        readings.append(float(np.mean(np.log(mixed) - log_prior[y_index[train]])))
+        sizes.append(len(train))
+    return float(np.average(readings, weights=sizes))
+
+
+def _resolve_repeats(n_repeats, cv, n_samples: int) -> int:
+    if isinstance(n_repeats, str):
+        if n_repeats != "auto":
+            raise ValueError(f"n_repeats must be a positive int or 'auto'; got {n_repeats!r}.")
+        if not isinstance(cv, (int, np.integer)):
+            return 1
+        return int(np.clip(math.ceil(_AUTO_REPEAT_ROWS / n_samples), 1, _MAX_REPEATS))
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)):
+        raise ValueError(f"n_repeats must be a positive int or 'auto'; got {n_repeats!r}.")
+    if n_repeats < 1:
+        raise ValueError(f"n_repeats must be at least 1; got {n_repeats}.")
+    if n_repeats > 1 and not isinstance(cv, (int, np.integer)):
+        raise ValueError("n_repeats > 1 needs an int cv; pass a repeated splitter as cv instead.")
+    return int(n_repeats)
+
+
+def _splits(cv, repeats: int, X, y, y_index, rng) -> list:
+    if isinstance(cv, (int, np.integer)):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2; got {cv}.")
+        smallest = int(np.bincount(y_index).min())
+        if smallest < cv:
+            warnings.warn(
+                f"The smallest class has {smallest} sample(s), fewer than the {int(cv)} "
+                "folds: some training parts lack it, and its share of the estimate is "
+                "underestimated.",
+                UserWarning,
+                stacklevel=3,
+            )
+        seed = rng.randint(2**31 - 1)
+        if repeats == 1:
+            cv = StratifiedKFold(int(cv), shuffle=True, random_state=seed)
+        else:
+            cv = RepeatedStratifiedKFold(n_splits=int(cv), n_repeats=repeats, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The least populated class")
+            return list(cv.split(X, y_index))
+    return list(check_cv(cv, y, classifier=True).split(X, y_index))
+
+
+def _half_split(train, y_index, seed) -> np.ndarray:
+    """A random half of ``train``, stratified: ceil(n_k / 2) rows of each class k."""
+    rng = np.random.RandomState(seed)
+    chosen = []
+    for k in np.unique(y_index[train]):
+        members = train[y_index[train] == k]
+        chosen.append(rng.permutation(members)[: math.ceil(len(members) / 2)])
+    return np.sort(np.concatenate(chosen))
+
+
+def _posterior(model, X, labels, log_prior) -> np.ndarray:
+    """``q(k|x)`` under the scored data's prior, columns in the order of ``labels``."""
+    table = model_pmi_table(model, X, log_prior, labels)
+    return np.exp(table.values + log_prior)
+
+
+def _batch_size(n_samples: int | None) -> int:
+    """Batch of the default network: 256, or fewer on small data so that an epoch is at
+    least about 8 optimiser steps (on 120 rows one full batch per epoch trained for
+    hundreds of epochs, each paying skorch's per-epoch cost, and learnt less)."""
+    if n_samples is None:
+        return _MAX_BATCH
+    return int(np.clip(2 ** round(math.log2(max(n_samples, 1) / 8)), _MIN_BATCH, _MAX_BATCH))
 
 
 def _patience_epochs(n_samples: int | None, network: MIClassifier) -> int:
@@ -376,22 +677,6 @@ def _progress(total: int, verbose: int):
     from tqdm.auto import tqdm  # a dependency of skorch
 
     return tqdm(total=total, desc="estimate_mi folds", unit="fold", disable=not verbose)
-
-
-def _standard_error(pmi, fold_mi, pmi_full, pmi_half) -> float:
-    """Standard error of the estimate, from three sources of error.
-
-    * sampling: the spread of the per-sample values over sqrt(n);
-    * model fitting: the spread of the fold estimates over sqrt(n_folds) (each fold has
-      its own fitted model); the larger of these two is used, as they overlap;
-    * extrapolation: the correction ``full - half`` assumes the gap falls like 1/n; it
-      falls like 1/n^a with a unknown (between 1/2 and 2 for the tasks we benchmark), so
-      half the correction is taken as its standard deviation.
-    """
-    sampling = pmi.std(ddof=1) / np.sqrt(len(pmi))
-    folds = np.std(fold_mi, ddof=1) / np.sqrt(len(fold_mi)) if len(fold_mi) > 1 else 0.0
-    correction = 0.0 if pmi_half is None else float(pmi_full.mean() - pmi_half.mean())
-    return float(np.sqrt(max(sampling, folds) ** 2 + (correction / 2) ** 2))
 
 
 def _training_rows(cv, X, y_index) -> int:
@@ -419,23 +704,6 @@ def _candidates(estimator, rng, n_train: int) -> list:
     return candidates
 
 
-def _select(candidates, X, y, seed) -> int:
-    """Index of the candidate with the lowest log-loss on a stratified 20 % split."""
-    if len(candidates) == 1:
-        return 0
-    X_fit, X_val, y_fit, y_val = train_test_split(
-        X, y, test_size=0.2, stratify=y, random_state=seed
-    )
-    labels, y_index = np.unique(y, return_inverse=True)
-    log_prior = empirical_log_prior(y_index, len(labels))
-    val_index = np.searchsorted(labels, y_val)
-    losses = []
-    for candidate in candidates:
-        model = _seeded_clone(candidate, seed).fit(X_fit, y_fit)
-        losses.append(-_pointwise(model, X_val, val_index, labels, log_prior).mean())
-    return int(np.argmin(losses))
-
-
 def _seeded_clone(estimator, seed):
     """A clone whose unset ``random_state`` parameters (nested ones too) get ``seed``.
 
@@ -450,39 +718,10 @@ def _seeded_clone(estimator, seed):
     return model.set_params(**unset) if unset else model
 
 
-def _describe(estimator) -> str:
-    final = _final_estimator(estimator)
-    return type(final).__name__
-
-
-def _pointwise(model, X, y_index, labels, log_prior) -> np.ndarray:
-    """log q(y|x) - log pi_y under the data prior, from the model's logits or probabilities."""
-    return _pointwise_all(model, X, labels, log_prior)[np.arange(len(X)), y_index]
-
-
-def _pointwise_all(model, X, labels, log_prior) -> np.ndarray:
-    """``log q(k|x) - log pi_k`` for every class k: shape (n_samples, n_classes).
-
-    Its argmax over k is the balanced-error prediction (``q(k|x) / pi_k`` largest).
-    """
-    final = _final_estimator(model)
-    columns = _column_positions(final.classes_, labels)
-    if isinstance(final, MIClassifier):
-        logits = prior_free_logits(model, final, X)
-        full = np.full((len(X), len(labels)), -np.inf)
-        full[:, columns] = logits
-        with np.errstate(invalid="ignore"):
-            norm_ = np.logaddexp.reduce(full + log_prior, axis=1)
-        return full - norm_[:, None]
-    proba = np.zeros((len(X), len(labels)))
-    proba[:, columns] = model.predict_proba(X)
-    return np.log(np.maximum(proba, np.finfo(np.float64).tiny)) - log_prior
-
-
-def _column_positions(model_classes, labels) -> np.ndarray:
-    positions = np.searchsorted(labels, model_classes)
-    if np.any(positions >= len(labels)) or np.any(
-        labels[np.minimum(positions, len(labels) - 1)] != model_classes
-    ):
-        raise ValueError("The model's classes_ are not among the labels of y.")
-    return positions
+def _names(candidates) -> list[str]:
+    """Each candidate's final estimator's class name, numbered where names repeat."""
+    names = [type(final_estimator(c)).__name__ for c in candidates]
+    return [
+        f"{name} #{names[:i].count(name) + 1}" if names.count(name) > 1 else name
+        for i, name in enumerate(names)
+    ]

@@ -6,12 +6,12 @@ predictions nor zero probabilities turn into a silent ``-inf`` or NaN.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.utils.validation import column_or_1d
+
+from skmi._pmi import empirical_log_prior, pmi_from_logits, pmi_from_proba
 
 _UNITS = {"nats": 1.0, "bits": 1.0 / np.log(2.0)}
 
@@ -76,13 +76,6 @@ def _has_nan(y: np.ndarray) -> bool:
     if y.dtype.kind == "O":
         return any(isinstance(v, Real) and v != v for v in y)
     return False
-
-
-def empirical_log_prior(y_index: np.ndarray, n_classes: int) -> np.ndarray:
-    """Log of the class frequencies of ``y_index`` (``-inf`` for absent classes)."""
-    counts = np.bincount(y_index, minlength=n_classes).astype(np.float64)
-    with np.errstate(divide="ignore"):
-        return np.log(counts / counts.sum())
 
 
 def check_prior(prior, n_classes: int, *, name: str = "prior") -> np.ndarray:
@@ -154,7 +147,7 @@ def pointwise_mutual_info(y_true, logits, *, prior=None, labels=None) -> np.ndar
     y_index, _ = encode_labels(y_true, labels, logits.shape[1])
     logits = _check_2d_finite(logits, "logits", y_index.shape[0])
     log_prior = _log_prior(prior, y_index, logits.shape[1])
-    return logits[np.arange(y_index.shape[0]), y_index] - logsumexp(logits + log_prior, axis=1)
+    return pmi_from_logits(logits, log_prior)[np.arange(y_index.shape[0]), y_index]
 
 
 def mutual_info_from_logits(
@@ -238,18 +231,8 @@ def mutual_info_from_proba(y_true, y_proba, *, labels=None, units: str = "nats")
     y_proba = _check_2d_finite(y_proba, "y_proba", y_index.shape[0])
     if np.any(y_proba < 0) or not np.allclose(y_proba.sum(axis=1), 1.0, rtol=0, atol=1e-4):
         raise ValueError("y_proba must be non-negative with rows that sum to 1.")
-    p_true = y_proba[np.arange(y_index.shape[0]), y_index]
-    eps = np.finfo(np.float64).eps
-    n_zero = int(np.sum(p_true < eps))
-    if n_zero:
-        warnings.warn(
-            f"{n_zero} sample(s) got probability 0 for their true class; clipped to "
-            f"{eps:.3g} so the estimate stays finite (it is very low).",
-            UserWarning,
-            stacklevel=2,
-        )
     log_prior = empirical_log_prior(y_index, y_proba.shape[1])
-    pmi = np.log(np.maximum(p_true, eps)) - log_prior[y_index]
+    pmi = pmi_from_proba(y_proba, log_prior).true_class(y_index, stacklevel=3)
     return float(pmi.mean() * factor)
 
 

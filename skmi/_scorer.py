@@ -4,35 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-from sklearn.pipeline import Pipeline
-
-from skmi._classifier import MIClassifier
 from skmi._metrics import check_units, mutual_info_from_logits, mutual_info_from_proba
-
-
-def _final_estimator(estimator):
-    """The estimator that makes the predictions: unwrap fitted searches and pipelines."""
-    while True:
-        if hasattr(estimator, "best_estimator_") and hasattr(estimator, "cv_results_"):
-            estimator = estimator.best_estimator_
-        elif isinstance(estimator, Pipeline):  # imblearn's Pipeline subclasses it
-            estimator = estimator.steps[-1][1]
-        else:
-            return estimator
-
-
-def prior_free_logits(estimator, final, X) -> np.ndarray:
-    """Prior-free logits ``f + (tau - 1) log pi`` of ``final``, the MIClassifier that ends
-    ``estimator`` (itself, a Pipeline or a fitted search), for raw input ``X``.
-    """
-    # The whole estimator (pipeline) transforms X; samplers do nothing at predict.
-    logits = np.asarray(estimator.decision_function(X), dtype=np.float64)
-    if logits.ndim == 1:  # binary: sklearn's f_1 - f_0; PMI is shift-invariant per row
-        logits = np.column_stack([np.zeros_like(logits), logits])
-    if final.tau != 1:
-        logits = logits + (final.tau - 1.0) * np.log(final.class_prior_)
-    return logits
+from skmi._pmi import final_estimator, model_prior_free_logits, reads_logits
 
 
 class MIScorer:
@@ -86,8 +59,8 @@ class MIScorer:
         if sample_weight is not None:
             raise TypeError("MIScorer does not support sample_weight.")
         prior = self._scored_prior()
-        final = _final_estimator(estimator)
-        if isinstance(final, MIClassifier):
+        final = final_estimator(estimator)
+        if reads_logits(estimator):
             return self._score_logits(estimator, final, X, y, prior)
         if prior is not None:
             raise ValueError(
@@ -116,7 +89,7 @@ class MIScorer:
                 UserWarning,
                 stacklevel=3,
             )
-        logits = prior_free_logits(estimator, final, X)
+        logits = model_prior_free_logits(estimator, X)
         return mutual_info_from_logits(
             y, logits, prior=prior, labels=final.classes_, units=self.units
         )

@@ -57,7 +57,17 @@ def test_estimate_reports_mi_with_ci_near_the_truth(table_file, capsys):
     assert report["rows"] == 800 and report["encoded_features"] == n_numeric + 3
     assert abs(report["mi_nats"] - truth) < 0.08
     low, high = report["ci_nats"]
-    assert low < report["mi_nats"] < high
+    z = 1.959964
+    mi, se, h = report["mi_nats"], report["stderr_nats"], report["entropy_nats"]
+    assert (low, high) == pytest.approx((max(mi - z * se, 0), min(mi + z * se, h)), abs=1e-6)
+    assert low <= truth <= high
+    assert report["reading"] == "extrapolated" and report["correction_nats"] > 0
+    assert report["mi_nats"] == pytest.approx(
+        report["lower_bound_nats"] + report["correction_nats"]
+    )
+    assert sum(report["model_weights"].values()) == pytest.approx(1.0)
+    assert len(report["fold_mi_nats"]) == report["n_repeats"] * 3
+    assert all(0 <= v <= h for v in report["fold_mi_nats"])
     assert np.isclose(report["mi_bits"], report["mi_nats"] / np.log(2))
     assert np.isclose(sum(report["per_class_nats"].values()), report["mi_nats"])
     assert np.isclose(report["entropy_nats"], np.log(2), atol=0.01)
@@ -113,4 +123,37 @@ def test_dropna_leaves_rows_out_and_says_so(table_file, tmp_path, capsys):
     frame.to_csv(path, index=False)
     args = ["estimate", str(path), "--target", "label", "--cv", "3", "--dropna", "--quiet"]
     assert main([*args, "--no-extrapolate"]) == 0
-    assert "2 with missing values left out" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 with missing values left out" in out
+    assert "plain held-out reading: a lower bound" in out
+
+
+def test_no_extrapolate_reports_the_plain_reading(table_file, capsys):
+    path, _, _ = table_file
+    args = ["estimate", str(path), "--target", "label", "--cv", "3", "--json", "--quiet"]
+    assert main(args) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert main([*args, "--no-extrapolate"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["reading"] == "plain" and plain["correction_nats"] == 0
+    assert plain["mi_nats"] == plain["lower_bound_nats"]
+    # the same folds and full-size models: only the extrapolation differs
+    assert plain["lower_bound_nats"] == pytest.approx(default["lower_bound_nats"])
+    assert default["mi_nats"] > plain["mi_nats"]
+
+
+def test_estimate_never_leaves_the_bounds_and_says_when_one_was_active(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(150, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    frame["label"] = np.where(x[:, 0] > 0, "up", "down")  # y a function of x: MI = H(Y)
+    path = tmp_path / "deterministic.csv"
+    frame.to_csv(path, index=False)
+    assert main(["estimate", str(path), "--target", "label", "--quiet", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    h = report["entropy_nats"]
+    assert 0 <= report["ci_nats"][0] <= report["mi_nats"] <= report["ci_nats"][1] <= h
+    assert report["fraction_of_entropy"] <= 1
+    assert report["ci_nats"][1] == h and "ci" in report["bounds_active"]
+    assert main(["estimate", str(path), "--target", "label", "--quiet"]) == 0
+    assert "bounds active: ci" in capsys.readouterr().out

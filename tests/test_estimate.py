@@ -1,5 +1,8 @@
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
@@ -18,14 +21,41 @@ def test_logistic_estimate_is_close_and_its_ci_covers_the_truth(linear_task):
     result = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
     assert abs(result.mi - truth) < 0.03
     assert result.ci[0] <= truth <= result.ci[1]
+    assert result.n_repeats == 1 and len(result.fold_mi) == 5
+    assert result.mi == pytest.approx(result.lower_bound + result.correction)
+    assert result.correction >= 0 and result.extrapolated == (result.correction > 0)
     sampling = result.pmi.std(ddof=1) / np.sqrt(3000)
-    folds = np.std(result.fold_mi, ddof=1) / np.sqrt(5)
-    correction = result.lower_bound - (2 * result.lower_bound - result.mi)  # full - half
-    assert result.stderr == pytest.approx(np.hypot(max(sampling, folds), correction / 2))
+    assert result.stderr >= sampling and result.stderr >= result.correction / 2
     assert sum(result.per_class.values()) == pytest.approx(result.mi)
+    assert sum(result.weights.values()) == pytest.approx(1.0)
+    assert result.weights["LogisticRegression"] > 0.95  # the model, barely any prior
     assert result.mi_bits == pytest.approx(result.mi / np.log(2))
     assert result.entropy == pytest.approx(np.log(2), abs=0.001)
-    assert len(result.fold_mi) == 5
+    assert result.bounds_active == ()
+
+
+def test_plain_reading_error_bar_is_the_larger_of_sampling_and_fold_spread(linear_task):
+    X, y, _ = linear_task
+    result = estimate_mi(
+        X, y, estimator=LogisticRegression(), extrapolate=False, n_repeats=1, random_state=0
+    )
+    assert result.correction == 0 and result.mi == result.lower_bound
+    sampling = result.pmi.std(ddof=1) / np.sqrt(len(y))
+    folds = np.std(result.fold_mi, ddof=1) / np.sqrt(5)
+    assert result.stderr == pytest.approx(max(sampling, folds))
+    z = 1.959964
+    assert result.ci == pytest.approx(
+        (result.mi - z * result.stderr, result.mi + z * result.stderr)
+    )
+
+
+def test_repeats_score_every_sample_several_times(linear_task):
+    X, y, _ = linear_task
+    X, y = X[:300], y[:300]
+    result = estimate_mi(X, y, estimator=LogisticRegression(), n_repeats=3, random_state=0)
+    assert result.n_repeats == 3 and len(result.fold_mi) == 15
+    auto = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
+    assert auto.n_repeats == 3  # "auto": about 1,000 scored rows
 
 
 def test_default_estimator_on_a_nonlinear_task():
@@ -33,7 +63,7 @@ def test_default_estimator_on_a_nonlinear_task():
     result = estimate_mi(X, y, random_state=0)
     assert abs(result.mi - truth) < 0.06
     assert result.lower_bound < truth + 0.02
-    assert set(result.selected) == {"MIClassifier"}  # a linear model cannot see XOR
+    assert result.weights["MIClassifier"] > 0.9  # a linear model cannot see XOR
 
 
 def test_independent_features_give_zero():
@@ -52,15 +82,17 @@ def test_same_seed_same_answer(linear_task):
     np.testing.assert_array_equal(a.pmi, b.pmi)
 
 
-def test_candidates_are_chosen_per_fold(linear_task):
-    X, y, _ = linear_task
+def test_candidates_are_mixed_by_held_out_likelihood(linear_task):
+    X, y, truth = linear_task
     result = estimate_mi(
         X,
         y,
         estimator=[DecisionTreeClassifier(random_state=0), LogisticRegression()],
         random_state=0,
     )
-    assert result.selected == ["LogisticRegression"] * 5
+    # a fully grown tree puts probability 0 on many true classes: it gets little weight
+    assert result.weights["LogisticRegression"] > 0.9
+    assert abs(result.mi - truth) < 0.03
 
 
 def test_overfitting_estimator_warns(linear_task):
@@ -74,7 +106,7 @@ def test_string_labels_and_plain_reading(linear_task):
     labels = np.array(["no", "yes"])[y]
     result = estimate_mi(X, labels, estimator=LogisticRegression(), extrapolate=False)
     assert set(result.per_class) == {"no", "yes"}
-    assert result.mi == result.lower_bound
+    assert result.mi == result.lower_bound and not result.extrapolated
 
 
 @pytest.mark.parametrize(
@@ -82,7 +114,9 @@ def test_string_labels_and_plain_reading(linear_task):
     [
         (np.ones((10, 2)), [0] * 10, {}, ValueError, "at least 2 classes"),
         (np.ones((10, 2)), [0] * 9, {}, ValueError, "samples"),
-        (np.ones((20, 2)), [0] * 17 + [1] * 3, {}, ValueError, "smallest class"),
+        (np.ones((20, 2)), [0, 1] * 10, {"n_repeats": 0}, ValueError, "n_repeats"),
+        (np.ones((20, 2)), [0, 1] * 10, {"n_repeats": "many"}, ValueError, "n_repeats"),
+        (np.ones((20, 2)), [0, 1] * 10, {"cv": 1}, ValueError, "cv must be at least 2"),
         (np.full((20, 2), np.nan), [0, 1] * 10, {}, ValueError, "NaN"),
         (np.ones((20, 2)), [0, 1] * 10, {"estimator": LinearSVC()}, TypeError, "predict_proba"),
         (np.ones((20, 2)), [0, 1] * 10, {"confidence": 1.5}, ValueError, "confidence"),
@@ -129,3 +163,122 @@ def test_default_candidates_fit_small_folds_without_warnings():
         warnings.simplefilter("error")  # sklearn's n_quantiles warning among others
         result = estimate_mi(X, y, cv=3, random_state=0)
     assert 0 < result.mi < result.entropy
+
+
+class _FixedProba(ClassifierMixin, BaseEstimator):
+    """A classifier whose probabilities are a fixed function of X (fit learns nothing):
+    class 1 with probability sigmoid(3 x0), and exactly 0 or 1 where |x0| > 2."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        p1 = 1 / (1 + np.exp(-3 * X[:, 0]))
+        p1 = np.where(X[:, 0] > 2, 1.0, np.where(X[:, 0] < -2, 0.0, p1))
+        return np.column_stack([1 - p1, p1])
+
+
+def _fixed_task(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    y = (rng.random(n) < 1 / (1 + np.exp(-3 * X[:, 0]))).astype(int)
+    y[np.argmax(X[:, 0])] = 0  # a confident mistake: probability 0 for its true class
+    return X, y
+
+
+def test_estimate_and_scorer_read_the_same_pointwise_mi():
+    """One PMI path: estimate_mi's per-sample reading is MIScorer's, for an MIClassifier
+    (logits, tau != 1) and for a predict_proba model with zero probabilities."""
+    from skmi import MIScorer
+    from skmi._estimate import _posterior
+    from skmi._pmi import empirical_log_prior
+
+    X, y = _fixed_task()
+    labels, y_index = np.unique(y, return_inverse=True)
+    log_prior = empirical_log_prior(y_index, 2)
+    network = MIClassifier(tau=0.0, max_epochs=5, random_state=0, num_threads=1).fit(X, y)
+    for model in (network, _FixedProba().fit(X, y)):
+        q = _posterior(model, X, labels, log_prior)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the zero probability's warning
+            per_sample = np.log(q[np.arange(len(y)), y_index]) - log_prior[y_index]
+            assert per_sample.mean() == pytest.approx(MIScorer()(model, X, y), abs=1e-12)
+
+
+def test_mixture_with_the_prior_bounds_a_confident_mistake():
+    X, y = _fixed_task()
+    with pytest.warns(UserWarning, match="probability 0"):
+        from skmi import MIScorer
+
+        scored = MIScorer()(_FixedProba().fit(X, y), X, y)
+    result = estimate_mi(X, y, estimator=_FixedProba(), extrapolate=False, random_state=0)
+    # the scorer reads the mistake at log(eps) = -36 nats; the mixture at log(w_prior)
+    assert result.weights["prior"] > 0
+    assert result.pmi.min() >= np.log(result.weights["prior"]) - 1e-9
+    assert result.mi > scored + 0.05
+    # the mistake's q(y|x) is w_prior * pi_y: its pmi is exactly log(w_prior)
+    assert result.pmi.min() == pytest.approx(np.log(result.weights["prior"]))
+
+
+@pytest.mark.parametrize("task", ["independent", "near_deterministic", "gaussian_imbalanced"])
+def test_every_reported_value_respects_the_bounds(task):
+    X, y, _ = make_task(task, 150, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near_deterministic: classes smaller than cv
+        result = estimate_mi(X, y, estimator=LogisticRegression(C=10.0), random_state=0)
+    h = result.entropy
+    assert 0 <= result.ci[0] <= result.mi <= result.ci[1] <= h
+    assert np.all((result.fold_mi >= 0) & (result.fold_mi <= h))
+    prior = np.bincount(result.y_index) / len(y)
+    shares = np.array(list(result.per_class.values()))
+    assert np.all(shares >= 0) and np.all(shares <= -prior * np.log(prior) + 1e-12)
+    assert sum(shares) == pytest.approx(result.mi)
+    assert np.all(result.pmi <= -np.log(prior[result.y_index]) + 1e-12)
+
+
+def test_bounds_are_reported_when_active():
+    X, y, _ = make_task("independent", 300, random_state=0)
+    result = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
+    assert result.ci[0] == 0.0 and "ci" in result.bounds_active  # MI 0: the CI meets 0
+    assert "bounds active: ci" in str(result)
+
+
+def test_projection_of_class_shares():
+    from skmi._estimate import _project_shares
+
+    ceilings = np.array([0.3, 0.2, 0.1])
+    inside = np.array([0.1, 0.05, 0.02])
+    np.testing.assert_array_equal(_project_shares(inside, ceilings, inside.sum()), inside)
+    shares = np.array([0.35, -0.05, 0.05])
+    projected = _project_shares(shares, ceilings, 0.32)
+    assert projected.sum() == pytest.approx(0.32)
+    assert np.all(projected >= 0) and np.all(projected <= ceilings)
+    assert projected[1] == 0 and projected[0] == pytest.approx(0.3)
+
+
+def test_correction_is_shrunk_by_its_noise():
+    from skmi._estimate import _shrunk_correction
+
+    rng = np.random.default_rng(0)
+    clear = rng.normal(0.05, 0.01, 10_000)  # se 1e-4: kept
+    applied, se, raw = _shrunk_correction(clear, np.array([]))
+    assert applied == pytest.approx(raw, rel=1e-3) and se == pytest.approx(1e-4, rel=0.05)
+    noisy = rng.normal(0.01, 1.0, 100)  # se 0.1 >> mean: shrunk towards 0
+    applied, se, raw = _shrunk_correction(noisy, np.array([]))
+    assert 0 <= applied < 0.1 * abs(raw) or raw <= 0
+    assert _shrunk_correction(-clear, np.array([]))[0] == 0.0  # more data cannot hurt
+    # the spread of repeated cross-fittings counts when it is larger
+    assert _shrunk_correction(clear, np.array([0.0, 0.1]))[1] == pytest.approx(0.05)
+
+
+def test_em_mixture_weights_maximise_the_likelihood():
+    from skmi._estimate import _em_mixture_weights
+
+    rng = np.random.default_rng(0)
+    columns = rng.random((500, 3)) + 0.01
+    weights = _em_mixture_weights(columns)
+    best = np.mean(np.log(columns @ weights))
+    for _ in range(200):
+        other = rng.dirichlet(np.ones(3))
+        assert np.mean(np.log(columns @ other)) <= best + 1e-9

@@ -150,6 +150,38 @@ def test_explicit_prior_matches_empirical_when_equal(imbalanced_task):
     assert MIScorer(prior=prior)(clf, X, y) == pytest.approx(MIScorer()(clf, X, y))
 
 
+def _pmi_by_hand(logits, y, prior):
+    """g_y - log sum_j pi_j exp(g_j), written out without skmi's helpers."""
+    norm = np.log(np.sum(prior * np.exp(logits), axis=1))
+    return logits[np.arange(len(y)), y] - norm
+
+
+def test_explicit_prior_is_the_one_used(imbalanced_task):
+    X, y, _ = imbalanced_task
+    clf = MIClassifier(max_epochs=5, random_state=0, num_threads=1).fit(X, y)
+    given = np.array([0.5, 0.3, 0.2])  # not the data's 0.8 / 0.15 / 0.05
+    expected = _pmi_by_hand(clf.prior_free_logits(X), y, given).mean()
+    assert MIScorer(prior=given)(clf, X, y) == pytest.approx(expected, abs=1e-9)
+    assert abs(MIScorer(prior=given)(clf, X, y) - MIScorer()(clf, X, y)) > 0.05
+
+
+def test_plain_softmax_model_is_read_through_its_prior_free_logits(imbalanced_task):
+    """tau=0 logits carry log pi_train; the scorer must take it out (f - log pi)."""
+    X, y, truth = imbalanced_task
+    clf = MIClassifier(tau=0.0, early_stopping=True, random_state=0, num_threads=1)
+    clf.fit(X[:2000], y[:2000])
+    X_test, y_test = X[2000:], y[2000:]
+    raw = clf.decision_function(X_test)  # multiclass: (n, 3) raw logits f
+    logits = raw - np.log(clf.class_prior_)
+    prior = np.bincount(y_test, minlength=3) / len(y_test)
+    expected = _pmi_by_hand(logits, y_test, prior).mean()
+    score = MIScorer()(clf, X_test, y_test)
+    assert score == pytest.approx(expected, abs=1e-9)
+    assert abs(score - truth) < 0.05  # reading raw f instead would be far off
+    naive = _pmi_by_hand(raw, y_test, prior).mean()
+    assert abs(naive - score) > 0.05
+
+
 def test_pipeline_with_miclassifier_alone_in_grid_search(imbalanced_task):
     X, y, truth = imbalanced_task
     pipe = Pipeline(
