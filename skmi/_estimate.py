@@ -342,20 +342,32 @@ def estimate_mi(
     full = _Readings(len(candidates), n, n_classes)
     half = _Readings(len(candidates), n, n_classes) if extrapolate else None
     train_parts = []  # (training rows, true-class probabilities of each candidate)
+    failed = {}  # candidate -> why it could not be fitted; it is then left out
     progress = _progress(len(splits), verbose)
     for train, test in splits:
         seed = rng.randint(2**31 - 1)
         half_rows = _half_split(train, y_index, seed) if extrapolate else None
-        train_true = np.empty((len(candidates), len(train)))
+        train_true = np.zeros((len(candidates), len(train)))
         for m, candidate in enumerate(candidates):
-            model = _seeded_clone(candidate, seed).fit(X[train], y[train])
-            full.add(m, test, _posterior(model, X[test], labels, log_prior))
-            train_true[m] = _posterior(model, X[train], labels, log_prior)[
-                np.arange(len(train)), y_index[train]
-            ]
+            nothing = np.zeros((len(test), n_classes))
+            readings = [nothing, nothing]  # full, half
+            if m not in failed:
+                try:
+                    model = _seeded_clone(candidate, seed).fit(X[train], y[train])
+                    readings[0] = _posterior(model, X[test], labels, log_prior)
+                    train_true[m] = _posterior(model, X[train], labels, log_prior)[
+                        np.arange(len(train)), y_index[train]
+                    ]
+                    if extrapolate:
+                        half_model = _seeded_clone(candidate, seed).fit(X[half_rows], y[half_rows])
+                        readings[1] = _posterior(half_model, X[test], labels, log_prior)
+                except ValueError as exc:  # e.g. a validation split too small for a class
+                    if len(candidates) == 1:
+                        raise
+                    failed[m] = str(exc)
+            full.add(m, test, readings[0])
             if extrapolate:
-                half_model = _seeded_clone(candidate, seed).fit(X[half_rows], y[half_rows])
-                half.add(m, test, _posterior(half_model, X[test], labels, log_prior))
+                half.add(m, test, readings[1])
         full.next_split(test)
         if extrapolate:
             half.next_split(test)
@@ -367,6 +379,22 @@ def estimate_mi(
             f"cv must put every sample in a test fold; {int(np.sum(full.counts == 0))} "
             "sample(s) were never scored."
         )
+    names = _names(candidates)
+    if failed:
+        keep = [m for m in range(len(candidates)) if m not in failed]
+        if not keep:
+            raise ValueError(f"No candidate could be fitted: {list(failed.values())}")
+        for m, reason in failed.items():
+            warnings.warn(
+                f"Candidate {names[m]} could not be fitted and was left out: {reason}",
+                UserWarning,
+                stacklevel=2,
+            )
+        names = [names[m] for m in keep]
+        full.keep(keep)
+        if extrapolate:
+            half.keep(keep)
+        train_parts = [(train, true[keep]) for train, true in train_parts]
 
     weights = full.mixture_weights(y_index, prior, rng)
     pmi_table = full.mixture_pmi(weights, prior, log_prior)
@@ -423,7 +451,6 @@ def estimate_mi(
             UserWarning,
             stacklevel=2,
         )
-    names = _names(candidates)
     recalls = [np.mean(np.argmax(pmi_table[y_index == k], 1) == k) for k in range(n_classes)]
     return MIEstimate(
         mi=mi,
@@ -477,6 +504,11 @@ class _Readings:
             self.repeats[repeat].append((test[rows], stacked[:, rows]))
         self.counts[test] += 1
         self._pending = {}
+
+    def keep(self, candidates: list) -> None:
+        """Leave out every candidate not listed (those that could not be fitted)."""
+        self.sums = self.sums[candidates]
+        self.repeats = [[(rows, p[candidates]) for rows, p in parts] for parts in self.repeats]
 
     def mean_proba(self) -> np.ndarray:
         return self.sums / np.maximum(self.counts, 1)[None, :, None]
