@@ -49,7 +49,9 @@ def _estimate(args, parser) -> int:
     say(
         f"target {args.target!r}: " + ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
     )
-    candidates = default_estimators(args.seed, n_samples=_training_rows(args.cv, X, y))
+    candidates = default_estimators(
+        args.seed, n_samples=_training_rows(args.cv, X, y), n_classes=len(np.unique(y))
+    )
     candidates[0].set_params(miclassifier__device=args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -63,7 +63,9 @@ def test_default_estimator_on_a_nonlinear_task():
     result = estimate_mi(X, y, random_state=0)
     assert abs(result.mi - truth) < 0.06
     assert result.lower_bound < truth + 0.02
-    assert result.weights["MIClassifier"] > 0.9  # a linear model cannot see XOR
+    # a linear model cannot see XOR: the network and the trees share the weight
+    linear = sum(w for name, w in result.weights.items() if name.startswith("Logistic"))
+    assert linear < 0.05 and result.weights["MIClassifier"] > 0.1
 
 
 def test_independent_features_give_zero():
@@ -145,7 +147,7 @@ def test_default_candidates_are_sized_for_a_training_fold(monkeypatch, cv, n_tra
 
     sizes = []
 
-    def recording(random_state=None, n_samples=None):
+    def recording(random_state=None, n_samples=None, n_classes=None):
         sizes.append(n_samples)
         return [LogisticRegression()]
 
