@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from skmi._classifier import MIClassifier
 from skmi._metrics import check_numeric_features, plain
-from skmi._pmi import empirical_log_prior, final_estimator, model_pmi_table
+from skmi._pmi import empirical_log_prior, final_estimator, model_pmi_table, pmi_of_mixture
 
 # Warn when the training-set reading exceeds the held-out one by more than this many nats
 # and this fraction of the held-out value: the model has memorised its training folds.
@@ -441,12 +441,12 @@ def estimate_mi(
         train_parts = [(train, true[keep]) for train, true in train_parts]
 
     weights = full.mixture_weights(y_index, prior, rng)
-    pmi_table = full.mixture_pmi(weights, prior, log_prior)
+    pmi_table = full.mixture_pmi(weights, prior)
     pmi_full = pmi_table[np.arange(n), y_index]
     lower_bound = float(pmi_full.mean())
     if extrapolate:
         half_weights = half.mixture_weights(y_index, prior, rng)
-        pmi_half = half.mixture_pmi(half_weights, prior, log_prior)[np.arange(n), y_index]
+        pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
         correction, correction_se, raw_correction = _shrunk_correction(
             pmi_full - pmi_half,
             full.per_repeat_readings(weights, y_index, prior)
@@ -495,7 +495,7 @@ def estimate_mi(
     if np.any(fold_mi != fold_raw):
         active.append("fold_mi")
 
-    train_value = _training_reading(train_parts, weights, y_index, prior, log_prior)
+    train_value = _training_reading(train_parts, weights, y_index, prior)
     gap = train_value - lower_bound
     # Only for one model: a mixture weighs its candidates by held-out likelihood, so a
     # memorising candidate (a random forest reads far higher on its training rows) gets
@@ -580,11 +580,9 @@ class _Readings:
             columns = columns[rng.choice(len(columns), _MIXTURE_ROWS, replace=False)]
         return _em_mixture_weights(columns)
 
-    def mixture_pmi(self, weights, prior, log_prior) -> np.ndarray:
+    def mixture_pmi(self, weights, prior) -> np.ndarray:
         """``log q(k|x) - log pi_k`` of the mixture, for every sample and class."""
-        mixed = np.tensordot(weights[1:], self.mean_proba(), axes=1) + weights[0] * prior
-        with np.errstate(divide="ignore"):
-            return np.log(mixed) - log_prior
+        return pmi_of_mixture(weights, self.mean_proba(), prior)
 
     def per_repeat_readings(self, weights, y_index, prior) -> np.ndarray:
         """The plain reading of each complete repetition, under the given weights."""
@@ -597,14 +595,18 @@ class _Readings:
             true = np.concatenate(
                 [p[:, np.arange(len(r)), y_index[r]] for r, p in parts], axis=1
             )  # (candidates, n) in the order of rows
-            mixed = weights[1:] @ true + weights[0] * prior[y_index[rows]]
-            readings.append(float(np.mean(np.log(mixed) - np.log(prior[y_index[rows]]))))
+            readings.append(float(pmi_of_mixture(weights, true, prior[y_index[rows]]).mean()))
         return np.asarray(readings)
 
 
 def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e-10):
     """Weights on the simplex maximising ``mean log(columns @ w)`` (EM; the objective is
-    concave, so EM reaches its maximum). Column 0 is the prior, positive everywhere."""
+    concave, so EM climbs to its maximum). Column 0 is the prior, positive everywhere.
+
+    EM approaches a maximum on the simplex's edge slowly; where it stops short of the
+    prior alone (weight 1 on column 0, which reads exactly 0), the prior alone is taken,
+    so the reading is never below 0.
+    """
     weights = np.full(columns.shape[1], 1.0 / columns.shape[1])
     for _ in range(n_iter):
         mixed = columns @ weights
@@ -614,6 +616,9 @@ def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e
         weights = updated
         if done:
             break
+    prior_only = np.eye(columns.shape[1])[0]
+    if np.mean(np.log(columns @ weights)) < np.mean(np.log(columns[:, 0])):
+        return prior_only
     return weights
 
 
@@ -673,12 +678,11 @@ def _project_shares(shares, ceilings, total) -> np.ndarray:
     return np.clip(shares - (low + high) / 2, 0, ceilings)
 
 
-def _training_reading(train_parts, weights, y_index, prior, log_prior) -> float:
+def _training_reading(train_parts, weights, y_index, prior) -> float:
     """The mixture's plain reading on the training folds, averaged by their sizes."""
     readings, sizes = [], []
     for train, true in train_parts:
-        mixed = weights[1:] @ true + weights[0] * prior[y_index[train]]
-        readings.append(float(np.mean(np.log(mixed) - log_prior[y_index[train]])))
+        readings.append(float(pmi_of_mixture(weights, true, prior[y_index[train]]).mean()))
         sizes.append(len(train))
     return float(np.average(readings, weights=sizes))
 

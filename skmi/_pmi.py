@@ -83,6 +83,22 @@ def pmi_from_proba(proba, log_prior) -> PMITable:
     return PMITable(values, floored)
 
 
+def pmi_of_mixture(weights, probabilities, prior) -> np.ndarray:
+    """Pointwise MI of the mixture ``q = w_0 pi + sum_m w_m q_m``: ``log q - log pi``.
+
+    ``weights`` has the prior's weight first; ``probabilities`` stacks the candidates'
+    ``q_m`` on its first axis, the other axes broadcasting with ``prior`` (a table of
+    every class, or each sample's true-class probability with ``pi_y``). Each value is
+    at least ``log w_0`` and at most ``-log pi``: the prior in the mixture is the floor
+    that keeps a zero probability finite.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    prior = np.asarray(prior, dtype=np.float64)
+    mixed = np.tensordot(weights[1:], probabilities, axes=1) + weights[0] * prior
+    with np.errstate(divide="ignore"):
+        return np.log(mixed) - np.log(prior)
+
+
 def empirical_log_prior(y_index: np.ndarray, n_classes: int) -> np.ndarray:
     """Log of the class frequencies of ``y_index`` (``-inf`` for absent classes)."""
     counts = np.bincount(y_index, minlength=n_classes).astype(np.float64)

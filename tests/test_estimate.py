@@ -284,3 +284,19 @@ def test_em_mixture_weights_maximise_the_likelihood():
     for _ in range(200):
         other = rng.dirichlet(np.ones(3))
         assert np.mean(np.log(columns @ other)) <= best + 1e-9
+
+
+def test_mixture_weights_never_read_below_the_prior_alone():
+    from skmi._estimate import _em_mixture_weights
+
+    rng = np.random.default_rng(0)
+    prior = np.full(400, 0.5)
+    noise = np.clip(0.5 + rng.normal(0, 0.05, 400), 0.01, 0.99)  # a model that knows nothing
+    weights = _em_mixture_weights(np.column_stack([prior, noise]), n_iter=3)
+    assert np.mean(np.log(np.column_stack([prior, noise]) @ weights)) >= np.mean(np.log(prior))
+
+
+def test_independent_features_read_exactly_zero_or_more():
+    X, y, _ = make_task("independent", 1000, random_state=0)
+    result = estimate_mi(X, y, estimator=LogisticRegression(), extrapolate=False, random_state=0)
+    assert result.lower_bound >= 0 and "mi" not in result.bounds_active
