@@ -72,7 +72,7 @@ def _estimate(args, parser) -> int:
     # (e.g. sklearn shrinking n_quantiles on small folds) is not
     notes = sorted(
         {
-            str(w.message)
+            _cli_advice(str(w.message))
             for w in caught
             if issubclass(w.category, UserWarning) and "skmi" in str(w.filename)
         }
@@ -161,6 +161,13 @@ def _estimate(args, parser) -> int:
     if args.plot:
         print(f"plot written to {args.plot}")
     return 0
+
+
+def _cli_advice(message: str) -> str:
+    """A warning of estimate_mi, with what to do in this command's own flags."""
+    if message.startswith("The smallest class"):
+        return message + " Lower --cv, or add rows of that class."
+    return message
 
 
 def main(argv: list[str] | None = None) -> int:

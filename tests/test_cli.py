@@ -159,3 +159,16 @@ def test_estimate_never_leaves_the_bounds_and_says_when_one_was_active(tmp_path,
     assert report["ci_nats"][1] == h and "ci" in report["bounds_active"]
     assert main(["estimate", str(path), "--target", "label", "--quiet"]) == 0
     assert "bounds active: ci" in capsys.readouterr().out
+
+
+def test_a_tiny_class_is_a_warning_that_names_the_cli_flag(table_file, tmp_path, capsys):
+    _, frame, _ = table_file
+    frame = frame.iloc[:300].copy()
+    frame.loc[frame.index[:3], "label"] = "rare"  # 3 rows, fewer than the 5 folds
+    path = tmp_path / "rare.csv"
+    frame.to_csv(path, index=False)
+    assert main(["estimate", str(path), "--target", "label", "--quiet", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert any("Lower --cv" in note for note in report["warnings"])
+    assert not any("cv=" in note for note in report["warnings"])
+    assert 0 <= report["per_class_nats"]["rare"] <= report["entropy_nats"]
