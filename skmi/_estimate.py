@@ -809,9 +809,23 @@ def _seeded_clone(estimator, seed):
 
 
 def _names(candidates) -> list[str]:
-    """Each candidate's final estimator's class name, numbered where names repeat."""
-    names = [type(final_estimator(c)).__name__ for c in candidates]
-    return [
-        f"{name} #{names[:i].count(name) + 1}" if names.count(name) > 1 else name
-        for i, name in enumerate(names)
-    ]
+    """Each candidate's final estimator's class name; where names repeat, with the
+    parameters that tell them apart (``LogisticRegression(C=0.1)``), else numbered."""
+    finals = [final_estimator(c) for c in candidates]
+    names = [type(f).__name__ for f in finals]
+    out = []
+    for i, (name, final) in enumerate(zip(names, finals, strict=True)):
+        twins = [f for f, other in zip(finals, names, strict=True) if other == name]
+        if len(twins) == 1:
+            out.append(name)
+            continue
+        params = [t.get_params(deep=False) for t in twins]
+        differing = sorted(
+            key
+            for key in params[0]
+            if any(repr(p.get(key)) != repr(params[0][key]) for p in params[1:])
+        )
+        mine = final.get_params(deep=False)
+        label = ", ".join(f"{key}={mine[key]!r}" for key in differing)
+        out.append(f"{name}({label})" if label else f"{name} #{names[:i].count(name) + 1}")
+    return out
