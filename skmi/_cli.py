@@ -12,7 +12,7 @@ def _estimate(args, parser) -> int:
     import numpy as np
 
     from skmi import default_estimators, estimate_mi
-    from skmi._estimate import _training_rows
+    from skmi._estimate import EstimateWarning, _training_rows
     from skmi._runtime import check_device
     from skmi._table import TableError, encode_table, read_table
 
@@ -71,11 +71,7 @@ def _estimate(args, parser) -> int:
     # skmi's own warnings (the overfitting check) are part of the answer; library chatter
     # (e.g. sklearn shrinking n_quantiles on small folds) is not
     notes = sorted(
-        {
-            _cli_advice(str(w.message))
-            for w in caught
-            if issubclass(w.category, UserWarning) and "skmi" in str(w.filename)
-        }
+        {_cli_advice(str(w.message)) for w in caught if issubclass(w.category, EstimateWarning)}
     )
     ln2 = np.log(2)
     report = {

@@ -49,6 +49,11 @@ _EXPONENT_RANGE = (0.5, 2.0)
 _MIXTURE_ROWS = 200_000
 
 
+class EstimateWarning(UserWarning):
+    """What estimate_mi warns about: overfitting, classes smaller than the folds, a
+    candidate left out. A UserWarning, so filters on UserWarning still catch it."""
+
+
 @dataclass
 class MIEstimate:
     """Result of :func:`estimate_mi`. All values in nats unless the name says bits.
@@ -343,7 +348,7 @@ def estimate_mi(
 
     Warns
     -----
-    UserWarning
+    UserWarning (EstimateWarning)
         When a single model is given and its training-fold reading exceeds the held-out
         one by more than 0.1 nats and 25 %: it overfits, and the estimate is likely too
         low. When a class
@@ -431,7 +436,7 @@ def estimate_mi(
         for m, reason in failed.items():
             warnings.warn(
                 f"Candidate {names[m]} could not be fitted and was left out: {reason}",
-                UserWarning,
+                EstimateWarning,
                 stacklevel=2,
             )
         names = [names[m] for m in keep]
@@ -506,7 +511,7 @@ def estimate_mi(
             f"The training folds read {train_value:.3f} nats against {lower_bound:.3f} held "
             "out: the model overfits, so the estimate is likely too low. Try early stopping, "
             "a smaller network or more data.",
-            UserWarning,
+            EstimateWarning,
             stacklevel=2,
         )
     recalls = [np.mean(np.argmax(pmi_table[y_index == k], 1) == k) for k in range(n_classes)]
@@ -713,7 +718,7 @@ def _splits(cv, repeats: int, X, y, y_index, rng) -> list:
                 f"The smallest class has {smallest} sample(s), fewer than the {int(cv)} "
                 "folds: some training parts lack it, and its share of the estimate is "
                 "underestimated.",
-                UserWarning,
+                EstimateWarning,
                 stacklevel=3,
             )
         seed = rng.randint(2**31 - 1)
