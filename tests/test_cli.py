@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,7 @@ def test_estimate_text_output_and_plot(table_file, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "I(X;Y) =" in out and "bits" in out and "balanced accuracy" in out
     assert "one-hot encoded: colour (3 categories)" in out
+    assert re.search(r"mixture weights: prior \d\.\d\d, MIClassifier \d\.\d\d, ", out)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -128,13 +130,15 @@ def test_dropna_leaves_rows_out_and_says_so(table_file, tmp_path, capsys):
     assert "plain held-out reading: a lower bound" in out
 
 
-def test_no_extrapolate_reports_the_plain_reading(table_file, capsys):
+def test_no_extrapolate_reports_the_plain_reading(table_file, tmp_path, capsys):
     path, _, _ = table_file
     args = ["estimate", str(path), "--target", "label", "--cv", "3", "--json", "--quiet"]
     assert main(args) == 0
     default = json.loads(capsys.readouterr().out)
-    assert main([*args, "--no-extrapolate"]) == 0
+    png = tmp_path / "plain.png"
+    assert main([*args, "--no-extrapolate", "--plot", str(png)]) == 0
     plain = json.loads(capsys.readouterr().out)
+    assert plain["plot"] == str(png) and png.exists()
     assert plain["reading"] == "plain" and plain["correction_nats"] == 0
     assert plain["mi_nats"] == plain["lower_bound_nats"]
     z, mi, se = 1.959964, plain["mi_nats"], plain["stderr_nats"]
@@ -172,3 +176,26 @@ def test_a_tiny_class_is_a_warning_that_names_the_cli_flag(table_file, tmp_path,
     assert any("Lower --cv" in note for note in report["warnings"])
     assert not any("cv=" in note for note in report["warnings"])
     assert 0 <= report["per_class_nats"]["rare"] <= report["entropy_nats"]
+
+
+def test_cli_candidates_are_sized_for_its_training_folds(table_file, monkeypatch, capsys):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import skmi
+
+    calls = []
+
+    def recording(random_state=None, n_samples=None, n_classes=None):
+        calls.append((random_state, n_samples, n_classes))
+        network = skmi.MIClassifier(max_epochs=3, random_state=0, num_threads=1)
+        return [make_pipeline(StandardScaler(), network), LogisticRegression(C=0.1)]
+
+    monkeypatch.setattr(skmi, "default_estimators", recording)
+    path, _, _ = table_file
+    args = ["estimate", str(path), "--target", "label", "--cv", "4", "--seed", "3", "--quiet"]
+    assert main([*args, "--json"]) == 0
+    assert calls == [(3, 600, 2)]  # 800 rows, 4 folds: 600 training rows; 2 classes
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["model_weights"]) == {"prior", "MIClassifier", "LogisticRegression"}

@@ -300,3 +300,11 @@ def test_independent_features_read_exactly_zero_or_more():
     X, y, _ = make_task("independent", 1000, random_state=0)
     result = estimate_mi(X, y, estimator=LogisticRegression(), extrapolate=False, random_state=0)
     assert result.lower_bound >= 0 and "mi" not in result.bounds_active
+
+
+def test_the_printed_result_says_which_reading_it_is(linear_task):
+    X, y, _ = linear_task
+    plain = estimate_mi(X[:500], y[:500], estimator=LogisticRegression(), extrapolate=False)
+    assert "plain held-out reading" in str(plain) and "extrapolated" not in str(plain)
+    default = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
+    assert default.extrapolated and "bits, extrapolated)" in str(default)

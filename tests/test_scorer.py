@@ -135,11 +135,11 @@ def test_labels_unseen_in_fit_are_a_clear_error(imbalanced_task):
 
 def test_scorer_errors_name_the_problem(imbalanced_task):
     X, y, _ = imbalanced_task
-    with pytest.raises(TypeError, match="predict_proba"):
+    with pytest.raises(TypeError, match="predict_proba; SVC does not"):
         MIScorer()(SVC().fit(X[:200], y[:200]), X[:50], y[:50])
     with pytest.raises(ValueError, match="units"):
         MIScorer(units="dits")(LogisticRegression().fit(X, y), X, y)
-    with pytest.raises(ValueError, match="MIClassifier"):
+    with pytest.raises(ValueError, match="needs an MIClassifier; LogisticRegression is scored"):
         MIScorer(prior=[0.8, 0.15, 0.05])(LogisticRegression().fit(X, y), X, y)
 
 
