@@ -77,9 +77,19 @@ def main(argv=None):
     parser.add_argument(
         "--report-only", action="store_true", help="write the page from the last run"
     )
+    parser.add_argument(
+        "--retest-survivors",
+        action="store_true",
+        help="test again the mutants that survived the last run (after adding tests)",
+    )
     args = parser.parse_args(argv)
     command, env = announce("mutation.py", argv)
-    if not args.report_only:
+    if args.retest_survivors:
+        last = statuses(mutmut("results", "--all", "true"))
+        again = sorted(name for name, status in last.items() if status == "survived")
+        if again:
+            mutmut("run", "--max-children", str(args.jobs), *again)
+    elif not args.report_only:
         if args.sample:
             # a run of one mutant makes mutmut generate them all and map the tests
             generated = statuses(mutmut("results", "--all", "true"))

@@ -308,3 +308,21 @@ def test_the_printed_result_says_which_reading_it_is(linear_task):
     assert "plain held-out reading" in str(plain) and "extrapolated" not in str(plain)
     default = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
     assert default.extrapolated and "bits, extrapolated)" in str(default)
+
+
+def test_default_candidates_are_reproducible_on_small_data():
+    X, y, _ = make_task("xor", 150, random_state=0)
+    a = estimate_mi(X, y, random_state=5)  # trees, boosting and networks, all seeded
+    b = estimate_mi(X, y, random_state=5)
+    assert a.mi == b.mi and a.weights == b.weights
+
+
+def test_one_repeat_with_a_splitter_is_allowed():
+    from sklearn.model_selection import KFold
+
+    X, y, _ = make_task("gaussian_binary", 200, random_state=0)
+    splitter = KFold(4, shuffle=True, random_state=0)
+    result = estimate_mi(X, y, estimator=LogisticRegression(), cv=splitter, n_repeats=1)
+    assert result.n_repeats == 1 and len(result.fold_mi) == 4
+    with pytest.raises(ValueError, match="n_repeats > 1 needs an int cv"):
+        estimate_mi(X, y, estimator=LogisticRegression(), cv=splitter, n_repeats=2)
