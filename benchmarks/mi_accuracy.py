@@ -108,7 +108,7 @@ def estimators_on(X, y, truth, keys):
     rows = []
     entropy = entropy_of(y)
 
-    def record(estimator, start, value, low=np.nan, high=np.nan):
+    def record(estimator, start, value, low=np.nan, high=np.nan, seconds=None):
         rows.append(
             dict(
                 **keys,
@@ -118,7 +118,7 @@ def estimators_on(X, y, truth, keys):
                 estimate=value,
                 ci_low=low,
                 ci_high=high,
-                seconds=time.perf_counter() - start,
+                seconds=time.perf_counter() - start if seconds is None else seconds,
             )
         )
 
@@ -140,18 +140,7 @@ def estimators_on(X, y, truth, keys):
         ("MIClassifier tau=0, training prior", training_prior),
     ):
         value, low, high = (np.nan,) * 3 if values is None else with_ci(values)
-        rows.append(
-            dict(
-                **keys,
-                estimator=label,
-                truth=truth,
-                entropy=entropy,
-                estimate=value,
-                ci_low=low,
-                ci_high=high,
-                seconds=elapsed,
-            )
-        )
+        record(label, start, value, low, high, seconds=elapsed)
 
     for label, model in (
         (

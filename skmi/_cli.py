@@ -70,9 +70,7 @@ def _estimate(args, parser) -> int:
             return 2
     # skmi's own warnings (the overfitting check) are part of the answer; library chatter
     # (e.g. sklearn shrinking n_quantiles on small folds) is not
-    notes = sorted(
-        {_cli_advice(str(w.message)) for w in caught if issubclass(w.category, EstimateWarning)}
-    )
+    notes = sorted({_cli_advice(w) for w in caught if issubclass(w.category, EstimateWarning)})
     ln2 = np.log(2)
     report = {
         "file": str(args.data),
@@ -159,11 +157,13 @@ def _estimate(args, parser) -> int:
     return 0
 
 
-def _cli_advice(message: str) -> str:
+def _cli_advice(caught) -> str:
     """A warning of estimate_mi, with what to do in this command's own flags."""
-    if message.startswith("The smallest class"):
-        return message + " Lower --cv, or add rows of that class."
-    return message
+    from skmi._estimate import SmallClassWarning
+
+    if issubclass(caught.category, SmallClassWarning):
+        return f"{caught.message} Lower --cv, or add rows of that class."
+    return str(caught.message)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,6 +54,10 @@ class EstimateWarning(UserWarning):
     candidate left out. A UserWarning, so filters on UserWarning still catch it."""
 
 
+class SmallClassWarning(EstimateWarning):
+    """A class has fewer samples than folds (front ends add how to change the folds)."""
+
+
 @dataclass
 class MIEstimate:
     """Result of :func:`estimate_mi`. All values in nats unless the name says bits.
@@ -449,13 +453,13 @@ def estimate_mi(
     pmi_table = full.mixture_pmi(weights, prior)
     pmi_full = pmi_table[np.arange(n), y_index]
     lower_bound = float(pmi_full.mean())
+    repeat_readings = full.per_repeat_readings(weights, y_index, prior)
     if extrapolate:
         half_weights = half.mixture_weights(y_index, prior, rng)
         pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
         correction, correction_se, raw_correction = _shrunk_correction(
             pmi_full - pmi_half,
-            full.per_repeat_readings(weights, y_index, prior)
-            - half.per_repeat_readings(half_weights, y_index, prior),
+            repeat_readings - half.per_repeat_readings(half_weights, y_index, prior),
         )
         scale = correction / raw_correction if raw_correction > 0 else 0.0
         values = pmi_full + scale * (pmi_full - pmi_half)
@@ -463,11 +467,8 @@ def estimate_mi(
         correction = correction_se = raw_correction = 0.0
         values = pmi_full
     raw_mi = lower_bound + correction
-    spread = _spread(
-        values,
-        full.per_repeat_readings(weights, y_index, prior),
-        [values[test].mean() for _, test in splits],
-    )
+    fold_raw = np.array([values[test].mean() for _, test in splits])
+    spread = _spread(values, repeat_readings, fold_raw)
     stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
     entropy = float(-(prior * log_prior).sum())
     z = float(norm.ppf(0.5 + confidence / 2))
@@ -495,7 +496,6 @@ def estimate_mi(
     projected = _project_shares(shares, ceilings, mi)
     if not np.allclose(projected, shares, rtol=0, atol=1e-12):
         active.append("per_class")
-    fold_raw = np.array([values[test].mean() for _, test in splits])
     fold_mi = np.clip(fold_raw, 0.0, entropy)
     if np.any(fold_mi != fold_raw):
         active.append("fold_mi")
@@ -552,8 +552,10 @@ class _Readings:
         self.counts = np.zeros(n_samples, dtype=int)
         self.repeats = []  # per repetition: (rows, probabilities (candidates, rows, classes))
         self._pending = {}
+        self._mean = None  # mean_proba, once all splits are in
 
     def add(self, candidate: int, test, proba) -> None:
+        self._mean = None
         self.sums[candidate, test] += proba
         self._pending[candidate] = proba
 
@@ -571,10 +573,14 @@ class _Readings:
     def keep(self, candidates: list) -> None:
         """Leave out every candidate not listed (those that could not be fitted)."""
         self.sums = self.sums[candidates]
+        self._mean = None
         self.repeats = [[(rows, p[candidates]) for rows, p in parts] for parts in self.repeats]
 
     def mean_proba(self) -> np.ndarray:
-        return self.sums / np.maximum(self.counts, 1)[None, :, None]
+        # (candidates, n, classes): read by the weights and by the table; built once
+        if self._mean is None:
+            self._mean = self.sums / np.maximum(self.counts, 1)[None, :, None]
+        return self._mean
 
     def mixture_weights(self, y_index, prior, rng) -> np.ndarray:
         """Mixture weights (prior first) maximising the mean log-likelihood of the labels."""
@@ -718,7 +724,7 @@ def _splits(cv, repeats: int, X, y, y_index, rng) -> list:
                 f"The smallest class has {smallest} sample(s), fewer than the {int(cv)} "
                 "folds: some training parts lack it, and its share of the estimate is "
                 "underestimated.",
-                EstimateWarning,
+                SmallClassWarning,
                 stacklevel=3,
             )
         seed = rng.randint(2**31 - 1)
