@@ -166,13 +166,16 @@ def _cli_advice(caught) -> str:
     return str(caught.message)
 
 
-def main(argv: list[str] | None = None) -> int:
+# Each option's help is the description in docs/cli.md's table (tests/test_cli.py keeps
+# the two in step), so that `skmi estimate --help` and the docs say the same thing.
+def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The ``skmi`` parser and its ``estimate`` sub-parser."""
     parser = argparse.ArgumentParser(
         prog="skmi", description="Neural-network classifier as mutual-information estimator."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="PC-softmax vs plain softmax vs a resampler on digits")
-    demo.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
+    demo.add_argument("--seeds", metavar="N", type=int, default=3, help="number of seeds")
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
     est = sub.add_parser(
         "estimate",
@@ -180,18 +183,35 @@ def main(argv: list[str] | None = None) -> int:
         description="Cross-fitted estimate of the mutual information between all feature "
         "columns (jointly) and the target column, with a confidence interval.",
     )
-    est.add_argument("data", help="CSV, TSV or parquet file")
-    est.add_argument("--target", required=True, help="name of the label column")
-    est.add_argument("--cv", type=int, default=5, help="cross-fitting folds (default 5)")
-    est.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    est.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    est.add_argument("data", metavar="FILE", help="CSV, TSV or parquet file")
+    est.add_argument("--target", metavar="COLUMN", required=True, help="the label column")
+    est.add_argument("--cv", metavar="K", type=int, default=5, help="cross-fitting folds")
     est.add_argument(
-        "--no-extrapolate", action="store_true", help="report the plain held-out lower bound"
+        "--seed", metavar="S", type=int, default=0, help="same seed, same answer (on a CPU)"
+    )
+    est.add_argument("--device", default="auto", help="cpu, cuda or auto (GPU if torch sees one)")
+    est.add_argument(
+        "--no-extrapolate",
+        action="store_true",
+        help="report the plain held-out reading (a lower bound in expectation)",
     )
     est.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
-    est.add_argument("--json", action="store_true", help="machine-readable output")
-    est.add_argument("--plot", metavar="FILE.png", help="write per-class PMI and the CI")
+    est.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable output: every figure above plus fold values",
+    )
+    est.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="per-class PMI distributions with the estimate and its CI",
+    )
     est.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser, est
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, est = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "demo":

@@ -190,7 +190,7 @@ class _NormalScores(QuantileTransformer):
             warnings.filterwarnings(
                 "ignore", message="n_quantiles .* is greater than", category=UserWarning
             )
-            return super().fit(X, y)
+            return super().fit(X)  # y is not used by a transformer
 
 
 def default_estimators(
@@ -267,11 +267,12 @@ def default_estimators(
     network.set_params(n_iter_no_change=_patience_epochs(n_samples, network))
     candidates = [
         make_pipeline(quantiles(), network),
-        make_pipeline(quantiles(), LogisticRegression(C=10.0, max_iter=2000)),
+        make_pipeline(quantiles(), LogisticRegression(C=10.0, max_iter=2000, random_state=seed)),
     ]
     if n_samples is not None and n_samples <= _SMALL_DATA_ROWS:
         candidates += [
-            make_pipeline(quantiles(), LogisticRegression(C=c, max_iter=2000)) for c in (1.0, 0.1)
+            make_pipeline(quantiles(), LogisticRegression(C=c, max_iter=2000, random_state=seed))
+            for c in (1.0, 0.1)
         ]
         candidates.append(
             RandomForestClassifier(n_estimators=100, min_samples_leaf=3, random_state=seed)

@@ -68,7 +68,6 @@ class PMITable:
                 warnings.warn(
                     f"{n_zero} sample(s) got probability 0 for their true class; read at "
                     f"{PROBA_FLOOR:.3g} so the estimate stays finite (it is very low).",
-                    UserWarning,
                     stacklevel=stacklevel,
                 )
         return self.values[rows, y_index]
@@ -101,7 +100,7 @@ def pmi_of_mixture(weights, probabilities, prior) -> np.ndarray:
 
 def empirical_log_prior(y_index: np.ndarray, n_classes: int) -> np.ndarray:
     """Log of the class frequencies of ``y_index`` (``-inf`` for absent classes)."""
-    counts = np.bincount(y_index, minlength=n_classes).astype(np.float64)
+    counts = np.bincount(y_index, minlength=n_classes)
     with np.errstate(divide="ignore"):
         return np.log(counts / counts.sum())
 
@@ -152,25 +151,23 @@ def model_pmi_table(estimator, X, log_prior, labels=None) -> PMITable:
     columns = column_positions(model_classes, labels)
     log_prior = np.asarray(log_prior, dtype=np.float64)
     if reads_logits(estimator):
-        logits = np.full((_n_rows(X), len(labels)), -np.inf)
-        logits[:, columns] = model_prior_free_logits(estimator, X)
+        known = model_prior_free_logits(estimator, X)
+        logits = np.full((known.shape[0], len(labels)), -np.inf)
+        logits[:, columns] = known
         return PMITable(pmi_from_logits(logits, log_prior))
-    proba = np.zeros((_n_rows(X), len(labels)))
-    proba[:, columns] = estimator.predict_proba(X)
+    known = np.asarray(estimator.predict_proba(X))
+    proba = np.zeros((known.shape[0], len(labels)))
+    proba[:, columns] = known
     return pmi_from_proba(proba, log_prior)
 
 
 def column_positions(model_classes, labels) -> np.ndarray:
     """Position in ``labels`` (sorted) of each of the model's classes."""
     labels = np.asarray(labels)
-    order = np.argsort(labels, kind="stable")
+    order = np.argsort(labels)  # labels are unique: any sort order is the same
     sorted_labels = labels[order]
-    positions = np.searchsorted(sorted_labels, model_classes)
-    clipped = np.minimum(positions, len(labels) - 1)
-    if np.any(positions >= len(labels)) or np.any(sorted_labels[clipped] != model_classes):
+    # A class past the last label lands on the last label, which then differs from it.
+    clipped = np.minimum(np.searchsorted(sorted_labels, model_classes), len(labels) - 1)
+    if np.any(sorted_labels[clipped] != model_classes):
         raise ValueError("The model's classes_ are not among the labels of y.")
     return order[clipped]
-
-
-def _n_rows(X) -> int:
-    return X.shape[0] if hasattr(X, "shape") else len(X)

@@ -86,7 +86,6 @@ class MIScorer:
             warnings.warn(
                 "This MIClassifier was trained with class_weight: its logits are biased "
                 "and the MI read from them is not an estimate of I(X;Y).",
-                UserWarning,
                 stacklevel=3,
             )
         logits = model_prior_free_logits(estimator, X)

@@ -1,12 +1,14 @@
+import argparse
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from skmi._cli import main
+from skmi._cli import build_parser, main
 from skmi._demo import long_tailed_digits, run_demo
 from skmi.datasets import make_task
 
@@ -199,3 +201,71 @@ def test_cli_candidates_are_sized_for_its_training_folds(table_file, monkeypatch
     assert calls == [(3, 600, 2)]  # 800 rows, 4 folds: 600 training rows; 2 classes
     report = json.loads(capsys.readouterr().out)
     assert set(report["model_weights"]) == {"prior", "MIClassifier", "LogisticRegression"}
+
+
+def _docs_sections():
+    """docs/cli.md split at its ``## `skmi NAME`` headings: {NAME: text}."""
+    text = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
+    parts = re.split(r"^## `skmi (\w+)[^`]*`$", text, flags=re.M)
+    return parts[0], dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _option_rows(section):
+    rows = re.findall(r"^\| `([^`]+)` \| (.+?) \| (.+?) \|$", section, flags=re.M)
+    return {label: (default, text) for label, default, text in rows}
+
+
+def _expected_row(action):
+    if not action.option_strings:
+        label = action.metavar
+    else:
+        label = action.option_strings[0] + (f" {action.metavar}" if action.metavar else "")
+    if action.required or not action.option_strings:
+        default = "required"
+    elif isinstance(action, argparse._StoreTrueAction):
+        default = "off"
+    elif action.default is None:
+        default = "—"
+    elif isinstance(action.default, str):
+        default = f"`{action.default}`"
+    else:
+        default = str(action.default)
+    return label, (default, action.help)
+
+
+def test_docs_describe_each_command_and_option_as_the_parser_does():
+    # The options tables of docs/cli.md are the --help texts: same options, defaults and
+    # words, so neither can drift (a changed default or help text fails here).
+    parser, _ = build_parser()
+    lead, sections = _docs_sections()
+    assert parser.description in " ".join(lead.split())
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in commands._choices_actions}
+    assert set(sections) == set(commands.choices) == set(helps)
+    for name, sub in commands.choices.items():
+        text = " ".join(sections[name].split())
+        assert helps[name] in text
+        if sub.description:
+            assert sub.description in text
+        documented = _option_rows(sections[name])
+        expected = dict(
+            _expected_row(a) for a in sub._actions if not isinstance(a, argparse._HelpAction)
+        )
+        assert documented == expected, name
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+    assert "required" in capsys.readouterr().err
+
+
+def test_demo_flags_reach_the_demo(monkeypatch):
+    import skmi._demo
+
+    calls = []
+    monkeypatch.setattr(skmi._demo, "run_demo", lambda **kw: calls.append(kw))
+    assert main(["demo", "--quiet", "--seeds", "2"]) == 0
+    assert main(["demo"]) == 0
+    assert calls == [{"seeds": 2, "quiet": True}, {"seeds": 3, "quiet": False}]

@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import numpy as np
@@ -326,3 +327,52 @@ def test_one_repeat_with_a_splitter_is_allowed():
     assert result.n_repeats == 1 and len(result.fold_mi) == 4
     with pytest.raises(ValueError, match="n_repeats > 1 needs an int cv"):
         estimate_mi(X, y, estimator=LogisticRegression(), cv=splitter, n_repeats=2)
+
+
+def test_twin_candidates_are_named_by_the_parameters_that_differ():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from skmi._estimate import _names
+
+    candidates = [
+        LogisticRegression(C=1.0),
+        LogisticRegression(C=0.1),
+        RandomForestClassifier(),
+        DecisionTreeClassifier(),
+        DecisionTreeClassifier(),
+    ]
+    assert _names(candidates) == [
+        "LogisticRegression(C=1.0)",
+        "LogisticRegression(C=0.1)",
+        "RandomForestClassifier",
+        "DecisionTreeClassifier #1",
+        "DecisionTreeClassifier #2",
+    ]
+
+
+def test_verbose_shows_a_progress_bar_over_the_folds(capsys):
+    X, y, _ = make_task("gaussian_binary", 200, random_state=0)
+    estimate_mi(X, y, estimator=LogisticRegression(), n_repeats=1, verbose=1, random_state=0)
+    err = capsys.readouterr().err  # shown even when stderr is not a terminal
+    assert "estimate_mi folds" in err and re.search(r"\bfold/s|s/fold\b", err)
+    assert "5/5" in err
+    estimate_mi(X, y, estimator=LogisticRegression(), n_repeats=1, random_state=0)
+    assert capsys.readouterr().err == ""
+
+
+def test_normal_scores_fit_on_few_rows_without_a_warning():
+    from skmi._estimate import _NormalScores
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = _NormalScores(output_distribution="normal").fit(X).transform(X)
+    assert scores.shape == X.shape and abs(np.median(scores)) < 0.1
+
+
+def test_every_default_candidate_is_seeded():
+    from skmi._estimate import default_estimators
+
+    for candidate in default_estimators(random_state=3, n_samples=400, n_classes=3):
+        seeds = {k: v for k, v in candidate.get_params().items() if k.endswith("random_state")}
+        assert seeds and all(isinstance(v, int) for v in seeds.values()), candidate

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -40,3 +41,29 @@ def test_class_weight_round_trips_through_a_placeholder():
     fresh = PCSoftmaxLoss([1.0])
     fresh.load_state_dict(saved)
     assert torch.allclose(fresh.class_weight, torch.tensor([1.0, 9.0]))
+
+
+def test_a_state_without_the_prior_keeps_the_current_one():
+    loss = PCSoftmaxLoss([0.7, 0.3])
+    missing = loss.load_state_dict({}, strict=False).missing_keys
+    assert missing == ["log_prior"]
+    assert torch.allclose(loss.log_prior.exp(), torch.tensor([0.7, 0.3]))
+
+
+def test_class_weight_of_another_shape_replaces_the_old_one():
+    saved = PCSoftmaxLoss([0.5, 0.3, 0.2], class_weight=[1.0, 2.0, 3.0]).state_dict()
+    fresh = PCSoftmaxLoss([0.5, 0.5], class_weight=[1.0, 1.0])
+    fresh.load_state_dict(saved)
+    assert torch.equal(fresh.class_weight, torch.tensor([1.0, 2.0, 3.0]))
+    assert torch.allclose(fresh.log_prior.exp(), torch.tensor([0.5, 0.3, 0.2]))
+
+
+@pytest.mark.filterwarnings("ignore:for .*copying from a non-meta parameter")
+def test_a_placeholder_is_refilled_on_the_criterions_own_device():
+    # The saved tensors are on the CPU; the loaded prior must stay where the module is
+    # (here the meta device, which stands for a GPU on a machine without one).
+    saved = PCSoftmaxLoss([0.9, 0.1], class_weight=[1.0, 9.0]).state_dict()
+    fresh = PCSoftmaxLoss([1.0]).to("meta")
+    fresh.load_state_dict(saved)
+    assert fresh.log_prior.device.type == "meta" and fresh.log_prior.shape == (2,)
+    assert fresh.class_weight.device.type == "meta"

@@ -184,3 +184,11 @@ def test_empirical_log_prior_keeps_absent_last_classes():
     log_prior = empirical_log_prior(np.array([0, 1, 1, 0]), 4)
     assert log_prior.shape == (4,)
     np.testing.assert_array_equal(log_prior[2:], -np.inf)
+
+
+def test_empirical_log_prior_of_an_absent_class_is_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log(0) = -inf is the intended value, not a warning
+        log_prior = empirical_log_prior(np.array([1, 1, 1]), 2)
+    assert log_prior.dtype == np.float64
+    np.testing.assert_array_equal(log_prior, [-np.inf, 0.0])

@@ -202,7 +202,7 @@ def test_pipeline_with_miclassifier_alone_in_grid_search(imbalanced_task):
 def test_scoring_a_class_weighted_model_warns(imbalanced_task):
     X, y, _ = imbalanced_task
     clf = MIClassifier(tau=0.0, class_weight="balanced", max_epochs=2, random_state=0).fit(X, y)
-    with pytest.warns(UserWarning, match="class_weight"):
+    with pytest.warns(UserWarning, match="^This MIClassifier was trained with class_weight"):
         MIScorer()(clf, X, y)
 
 
