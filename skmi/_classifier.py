@@ -22,13 +22,7 @@ from skorch.exceptions import DeviceWarning, NotInitializedError
 
 from skmi._data import ArrayBatches, device_tensors
 from skmi._loss import PCSoftmaxLoss
-from skmi._metrics import (
-    check_numeric_features,
-    check_prior,
-    encode_labels,
-    plain,
-    pointwise_mutual_info,
-)
+from skmi._metrics import pointwise_mutual_info
 from skmi._mlp import (
     MLP,
     auto_hidden_layer_sizes,
@@ -42,6 +36,7 @@ from skmi._runtime import (
     resolve_device,
     torch_threads,
 )
+from skmi._validation import check_numeric_features, check_prior, encode_labels, plain
 
 # "auto" training length: about this many optimiser steps, within these epoch bounds.
 # Small data gets many short epochs, large data few long ones; time stays linear in n.

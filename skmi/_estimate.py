@@ -19,8 +19,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
 from skmi._classifier import MIClassifier
-from skmi._metrics import check_numeric_features, plain
 from skmi._pmi import empirical_log_prior, final_estimator, model_pmi_table, pmi_of_mixture
+from skmi._validation import check_numeric_features, plain
 
 # Warn when the training-set reading exceeds the held-out one by more than this many nats
 # and this fraction of the held-out value: the model has memorised its training folds.

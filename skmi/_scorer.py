@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-from skmi._metrics import check_units, mutual_info_from_logits, mutual_info_from_proba
+from skmi._metrics import mutual_info_from_logits, mutual_info_from_proba
 from skmi._pmi import final_estimator, model_prior_free_logits, reads_logits
+from skmi._validation import check_units
 
 
 class MIScorer:

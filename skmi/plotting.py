@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from skmi._validation import check_units
+
 __all__ = ["plot_estimates", "plot_learning_curve", "plot_pmi"]
 
 
@@ -54,7 +56,7 @@ def plot_pmi(result, *, ax=None, units: str = "nats"):
     >>> len(fig.axes)
     1
     """
-    scale = _scale(units)
+    scale = check_units(units)
     fig, ax = _axes(ax, (max(4.5, 1.1 * len(result.labels) + 2.5), 3.6))
     groups = [result.pmi[result.y_index == k] * scale for k in range(len(result.labels))]
     positions = np.arange(len(groups))
@@ -117,7 +119,7 @@ def plot_estimates(
     """
     if len(estimates) != len(truths):
         raise ValueError(f"got {len(estimates)} estimates but {len(truths)} truths")
-    scale = _scale(units)
+    scale = check_units(units)
     fig, ax = _axes(ax, (4.2, 4.0))
     truth = np.asarray(truths, dtype=float) * scale
     mi = np.array([e.mi for e in estimates]) * scale
@@ -165,7 +167,7 @@ def plot_learning_curve(clf, *, ax=None, units: str = "nats"):
             "the loss is the cross-entropy of q(y|x) only for tau=1 without class weights; "
             f"got tau={clf.tau!r}, class_weight={clf.class_weight!r}."
         )
-    scale = _scale(units)
+    scale = check_units(units)
     prior = np.asarray(clf.class_prior_, dtype=float)
     entropy = float(-(prior * np.log(prior)).sum())
     epochs = np.arange(1, len(clf.history) + 1)
@@ -190,11 +192,3 @@ def plot_learning_curve(clf, *, ax=None, units: str = "nats"):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def _scale(units: str) -> float:
-    if units == "nats":
-        return 1.0
-    if units == "bits":
-        return 1 / np.log(2)
-    raise ValueError(f"units must be 'nats' or 'bits'; got {units!r}.")
