@@ -31,12 +31,21 @@ from skmi._mlp import (
 )
 from skmi._pmi import prior_free_logits, softmax_under_prior
 from skmi._runtime import (
+    DeviceParameter,
     check_device,
     check_num_threads,
+    pin_device,
+    requested_device,
     resolve_device,
     torch_threads,
 )
-from skmi._validation import check_numeric_features, check_prior, encode_labels, plain
+from skmi._validation import (
+    check_numeric_features,
+    check_prior,
+    check_sample_weight,
+    encode_labels,
+    plain,
+)
 
 # "auto" training length: about this many optimiser steps, within these epoch bounds.
 # Small data gets many short epochs, large data few long ones; time stays linear in n.
@@ -141,7 +150,7 @@ class MIClassifier(NeuralNetClassifier):
         indexing operation (skorch's ``DataLoader`` collates sample by sample, several
         times slower for small networks) and falls back to ``DataLoader`` for other
         datasets or when ``iterator_*__`` options such as ``num_workers`` are given.
-        Training batches are shuffled (``iterator_train__shuffle=True``). On CUDA,
+        Training batches are shuffled (unless ``iterator_train__shuffle=False``). On CUDA,
         training arrays that take at most half of the free GPU memory are moved there
         once per fit and batches are sliced on the GPU; larger ones, and data to
         predict, travel batch by batch through pinned memory. Prediction uses batches
@@ -211,8 +220,6 @@ class MIClassifier(NeuralNetClassifier):
         iterator_valid=ArrayBatches,
         **kwargs,
     ):
-        # Shuffle training batches unless told otherwise (skorch's default is not to).
-        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(
             module,
             criterion=criterion,
@@ -241,8 +248,36 @@ class MIClassifier(NeuralNetClassifier):
         self.random_state = random_state
         self.class_weight = class_weight
         self.precision = precision
+        # skorch's __init__ also sets its fitted state (history_, initialized_,
+        # virtual_params_); scikit-learn's __init__ stores parameters only. The class
+        # attributes below stand in for that state until initialize() sets it.
+        for name in ("history_", "initialized_"):
+            vars(self).pop(name, None)
+
+    device = DeviceParameter()
+    initialized_ = False
+    history_ = None
+
+    @property
+    def virtual_params_(self) -> dict:
+        return self.__dict__.setdefault("_virtual_params", {})
+
+    @virtual_params_.setter
+    def virtual_params_(self, value) -> None:
+        self.__dict__["_virtual_params"] = value
 
     # ------------------------------------------------------------------ sklearn glue
+    def _get_param_names(self):
+        # skorch lists every public entry of __dict__; its private bookkeeping
+        # (_params_to_validate, the pinned device...) is not a parameter.
+        return [name for name in super()._get_param_names() if not name.startswith("_")]
+
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        if "device" in params:
+            params["device"] = requested_device(self)  # "auto" stays "auto"
+        return params
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
@@ -370,31 +405,6 @@ class MIClassifier(NeuralNetClassifier):
         X = np.asarray(X, dtype=np.float32)
         return X if y is None else (X, y)
 
-    def _encode_fit_labels(self, y, classes=None):
-        """Set ``classes_inferred_`` and ``class_prior_``; return int64 class indices."""
-        check_classification_targets(y)
-        if self.classes is not None and len(self.classes):
-            classes = self.classes
-        if classes is not None:
-            y_index, labels = encode_labels(y, np.asarray(classes), len(classes))
-        else:
-            labels, y_index = np.unique(y, return_inverse=True)
-        if labels.shape[0] < 2:
-            raise ValueError(
-                f"MIClassifier needs samples of at least 2 classes; got 1 class ({plain(labels[0])!r})."
-            )
-        counts = np.bincount(y_index, minlength=labels.shape[0])
-        if np.any(counts == 0):
-            missing = labels[counts == 0].tolist()
-            raise ValueError(
-                f"classes {missing} have no samples in y; every class must occur so that "
-                "its prior is positive."
-            )
-        self.classes_inferred_ = labels
-        self.class_prior_ = counts / counts.sum()
-        self.class_weight_ = self._class_weights(labels, counts)
-        return y_index.astype(np.int64)
-
     def _class_weights(self, labels, counts):
         weight = self.class_weight
         if weight is None:
@@ -438,18 +448,9 @@ class MIClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------ runtime
     @contextmanager
     def _runtime(self):
-        """Resolve ``device='auto'`` for skorch's internals and set torch threads."""
-        device = self.device
-        resolved = resolve_device(device)
-        self.device = resolved
-        try:
-            with torch_threads(self.num_threads):
-                yield
-        finally:
-            # skorch itself may move device to "cpu" when CUDA is gone (load_params);
-            # only put back what we changed.
-            if self.device == resolved:
-                self.device = device
+        """Run the block with the torch threads of ``num_threads``."""
+        with torch_threads(self.num_threads):
+            yield
 
     @contextmanager
     def _seeded(self, seed):
@@ -458,20 +459,28 @@ class MIClassifier(NeuralNetClassifier):
             yield
             return
         devices = []
-        if torch.cuda.is_available() and str(resolve_device(self.device)).startswith("cuda"):
+        if torch.cuda.is_available() and str(self.device).startswith("cuda"):
             devices = [torch.cuda.current_device()]
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             yield
 
     def __setstate__(self, state):
-        # skorch maps saved tensors to state["device"]; give it a real device.
-        auto = isinstance(state.get("device"), str) and state["device"] == "auto"
-        if auto:
-            state["device"] = resolve_device("auto")
+        # skorch maps saved tensors to state["device"]: give it this machine's resolution
+        # of the requested device, not the one pinned where the model was saved.
+        requested = state.get("device", "auto")
+        state.pop("_device_pinned", None)
+        state["device"] = resolve_device(requested)
         super().__setstate__(state)
-        if auto:
-            self.device = "auto"
+        self._keep_requested_device(requested)
+
+    def _keep_requested_device(self, requested) -> None:
+        # skorch sets self.device to where it put the tensors (the CPU, with a
+        # DeviceWarning, when CUDA is gone): pin that, and keep "auto" as the parameter.
+        landed = self.__dict__["device"]
+        if isinstance(requested, str) and requested == "auto":
+            self.__dict__["device"] = "auto"
+        pin_device(self, landed)
 
     # ------------------------------------------------------------------ skorch hooks
     @property
@@ -501,6 +510,7 @@ class MIClassifier(NeuralNetClassifier):
         return callbacks
 
     def initialize(self):
+        pin_device(self)
         with self._runtime():
             return super().initialize()
 
@@ -550,22 +560,25 @@ class MIClassifier(NeuralNetClassifier):
         # sliced there instead of copied host -> device at every step. Prediction (y is
         # None) streams batches, keeping device memory bounded by the batch.
         if y is not None and isinstance(X, np.ndarray) and isinstance(y, np.ndarray):
-            moved = device_tensors(X, y, resolve_device(self.device))
+            moved = device_tensors(X, y, self.device)
             if moved is not None:
                 return super().get_dataset(*moved)
         return super().get_dataset(X, y)
 
     def get_iterator(self, dataset, training=False):
         iterator = self.iterator_train if training else self.iterator_valid
-        if not (isinstance(iterator, type) and issubclass(iterator, ArrayBatches)):
-            return super().get_iterator(dataset, training=training)
         kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        if training:
+            kwargs.setdefault("shuffle", True)  # skorch's default is not to shuffle
+        fast = isinstance(iterator, type) and issubclass(iterator, ArrayBatches)
         if "batch_size" not in kwargs:
             # prediction needs no gradient memory: larger batches, fewer Python round trips
-            kwargs["batch_size"] = self.batch_size if training else max(self.batch_size, 4096)
+            wide = not training and fast
+            kwargs["batch_size"] = max(self.batch_size, 4096) if wide else self.batch_size
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
-        kwargs.setdefault("device", resolve_device(self.device))
+        if fast:
+            kwargs.setdefault("device", self.device)
         return iterator(dataset, **kwargs)
 
     def _set_training(self, training=True):
@@ -577,7 +590,7 @@ class MIClassifier(NeuralNetClassifier):
                 module.train(training)
 
     def _defers_loss_sync(self) -> bool:
-        device = resolve_device(self.device)
+        device = self.device
         return device is not None and torch.device(device).type == "cuda"
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -605,7 +618,7 @@ class MIClassifier(NeuralNetClassifier):
         self.history.record(prefix + "_batch_count", len(losses))
 
     def infer(self, x, **fit_params):
-        device = resolve_device(self.device)
+        device = self.device
         # device=None leaves placement (and mixed precision) to the caller, e.g. Accelerate
         if self.precision == "bf16" and device is not None:
             device_type = torch.device(device).type
@@ -620,11 +633,16 @@ class MIClassifier(NeuralNetClassifier):
         split = ValidSplit(
             self.validation_fraction, stratified=True, random_state=self._split_seed_
         )
-        return split(dataset, y)
+        classes = y[:, 0] if getattr(y, "ndim", 1) == 2 else y  # (index, weight) rows
+        return split(dataset, classes)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Validate the data, set the class prior and train from scratch.
+
+        With ``warm_start=True`` a fitted network goes on training from its weights
+        (the classes must be the same); the class prior becomes that of the new ``y``,
+        in the loss as in predictions.
 
         Parameters
         ----------
@@ -633,6 +651,12 @@ class MIClassifier(NeuralNetClassifier):
             also takes n-d arrays, dicts and torch Datasets).
         y : array-like of shape (n_samples,)
             Labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights. The loss is the weighted mean of the PC-softmax
+            cross-entropy, and the class prior is the weighted class frequency
+            ``sum_{i: y_i = k} w_i / sum_i w_i``: the prior of the population that the
+            weights describe, which is the one the MI estimate and ``test_prior=
+            "training"`` then refer to. A weight of 0 leaves a sample out.
         **fit_params
             Passed to skorch (e.g. extra ``forward`` arguments).
 
@@ -640,48 +664,138 @@ class MIClassifier(NeuralNetClassifier):
         -------
         self : MIClassifier
         """
+        return self._fit(
+            X, y, sample_weight=sample_weight, classes=None, incremental=False, **fit_params
+        )
+
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
+        """Train further without re-initialising (skorch semantics: ``max_epochs`` epochs).
+
+        The first call sets ``classes_`` (from ``classes`` if given, else from ``y``) and
+        the input scaling; later calls keep them. The class prior is the (weighted)
+        class frequency of all labels passed so far, updated at each call; a class
+        listed in ``classes`` that has not occurred yet counts as one sample of mean
+        weight, so that its prior is positive.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All the labels, needed on the first call when its ``y`` lacks some.
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
+        **fit_params
+            Passed to skorch.
+
+        Returns
+        -------
+        self : MIClassifier
+        """
+        return self._fit(
+            X, y, sample_weight=sample_weight, classes=classes, incremental=True, **fit_params
+        )
+
+    def _fit(self, X, y, *, sample_weight, classes, incremental: bool, **fit_params):
+        """fit and partial_fit: everything is checked before any fitted state changes,
+        so a call that fails leaves a fitted model as it was."""
         self._check_own_params()
-        X, y = self._validate_X(X, y=y, reset=True)
-        y_index = self._encode_fit_labels(y)
-        self._prepare_fit(X, y_index)
-        with self._runtime(), self._seeded(self._torch_seed_):
-            # skorch's fit is initialize + partial_fit; call skorch's partial_fit directly
-            # because ours would validate the already-encoded labels again.
-            if not self.warm_start or not self.initialized_:
+        keep_network = bool(self.initialized_) and hasattr(self, "class_prior_")
+        keep_network = keep_network and (incremental or bool(self.warm_start))
+        weight = check_sample_weight(sample_weight, y)
+        X, y = self._validate_X(X, y=y, reset=not keep_network)
+        check_classification_targets(y)
+        if keep_network:
+            labels = self.classes_
+            y_index = encode_labels(y, labels, len(labels))[0]
+        else:
+            labels, y_index = self._fit_labels(y, classes)
+        counts = np.bincount(y_index, weights=weight, minlength=len(labels))
+        if incremental and keep_network:
+            counts = counts + self._class_counts_
+        self._check_class_counts(labels, counts, weight, allow_absent=incremental)
+
+        seen = counts > 0
+        self._class_counts_ = counts
+        if not seen.all():  # partial_fit only: a class that has not occurred yet
+            mean_weight = counts.sum() / (len(y_index) if weight is None else weight.size)
+            counts = np.where(seen, counts, mean_weight)
+        self.classes_inferred_ = labels
+        self.class_prior_ = counts / counts.sum()
+        self.class_weight_ = self._class_weights(labels, counts)
+        y_train = y_index.astype(np.int64)
+        if weight is not None:
+            # the weights travel with the labels through splits, batches and devices;
+            # PCSoftmaxLoss reads (index, weight) rows as a weighted cross-entropy
+            y_train = np.column_stack([y_index.astype(np.float64), weight])
+        if not keep_network:
+            self._prepare_fit(X, y_index, weight)
+        elif not incremental:
+            self._reseed()
+        fresh_seed = self._torch_seed_ if not incremental or not keep_network else None
+        with self._runtime(), self._seeded(fresh_seed):
+            if keep_network:
+                self.criterion_.set_prior(self.class_prior_, self.class_weight_)
+            else:
                 self.initialize()
             self.epochs_planned_ = self._n_epochs(len(y_index))
+            # skorch's partial_fit trains without re-initialising (its fit would).
             super().partial_fit(
-                X, y_index, _routing_method="fit", epochs=self.epochs_planned_, **fit_params
+                X,
+                y_train,
+                _routing_method="partial_fit" if incremental else "fit",
+                epochs=self.epochs_planned_,
+                **fit_params,
             )
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        """Train further without re-initialising (skorch semantics: ``max_epochs`` epochs).
-
-        The first call sets ``classes_`` (from ``classes`` if given, else from ``y``),
-        the class prior and the input scaling; later calls keep them.
-        """
-        self._check_own_params()
-        first = not getattr(self, "initialized_", False) or not hasattr(self, "class_prior_")
-        X, y = self._validate_X(X, y=y, reset=first)
-        if first:
-            y_index = self._encode_fit_labels(y, classes)
-            self._prepare_fit(X, y_index)
+    def _fit_labels(self, y, classes):
+        """Class labels (from ``classes``, the ``classes`` parameter or ``y``) and the
+        column index of each label of ``y``."""
+        if self.classes is not None and len(self.classes):
+            classes = self.classes
+        if classes is None:
+            labels, y_index = np.unique(y, return_inverse=True)
         else:
-            y_index = encode_labels(y, self.classes_, len(self.classes_))[0].astype(np.int64)
-        self.epochs_planned_ = self._n_epochs(len(y_index))
-        with self._runtime(), self._seeded(self._torch_seed_ if first else None):
-            return super().partial_fit(X, y_index, epochs=self.epochs_planned_, **fit_params)
+            labels = np.asarray(classes)
+            if np.unique(labels).shape[0] != labels.shape[0]:
+                raise ValueError(f"classes must not repeat labels; got {labels.tolist()}.")
+            y_index = encode_labels(y, labels, len(labels))[0]
+        if labels.shape[0] < 2:
+            raise ValueError(
+                "MIClassifier needs samples of at least 2 classes; got 1 class "
+                f"({plain(labels[0])!r})."
+            )
+        return labels, y_index
 
-    def _prepare_fit(self, X, y_index) -> None:
+    @staticmethod
+    def _check_class_counts(labels, counts, weight, *, allow_absent: bool) -> None:
+        absent = counts <= 0
+        if not absent.any() or (allow_absent and not absent.all()):
+            return
+        missing = labels[absent].tolist()
+        if weight is not None:
+            raise ValueError(
+                f"classes {missing} have no samples with a positive sample_weight; every "
+                "class needs some so that its prior is positive."
+            )
+        raise ValueError(
+            f"classes {missing} have no samples in y; every class must occur so that "
+            "its prior is positive (partial_fit accepts them with classes=)."
+        )
+
+    def _prepare_fit(self, X, y_index, weight=None) -> None:
+        self._reseed()
+        self._hidden_layer_sizes_ = None
+        if self.module is None:
+            self._feature_mean_, self._feature_scale_ = feature_standardisation(X, weight)
+        self.early_stopping_ = self._resolve_early_stopping(y_index)
+
+    def _reseed(self) -> None:
         rng = check_random_state(self.random_state)
         seeded = self.random_state is not None
         self._torch_seed_ = int(rng.randint(2**31 - 1)) if seeded else None
         self._split_seed_ = int(rng.randint(2**31 - 1)) if seeded else None
-        self._hidden_layer_sizes_ = None
-        if self.module is None:
-            self._feature_mean_, self._feature_scale_ = feature_standardisation(X)
-        self.early_stopping_ = self._resolve_early_stopping(y_index)
 
     def _resolve_early_stopping(self, y_index) -> bool:
         if not isinstance(self.early_stopping, str) and not self.early_stopping:
@@ -852,6 +966,7 @@ class MIClassifier(NeuralNetClassifier):
         required. Class labels are not part of the saved parameters: pass
         ``classes=`` to the constructor to get them back, else they are 0..K-1.
         """
+        requested = requested_device(self)
         with self._runtime():
             if not getattr(self, "initialized_", False):
                 self._fall_back_to_cpu_without_cuda()
@@ -867,6 +982,7 @@ class MIClassifier(NeuralNetClassifier):
                 use_safetensors=use_safetensors,
                 **kwargs,
             )
+            self._keep_requested_device(requested)
             if f_criterion is not None:
                 prior = self.criterion_.log_prior.detach().to("cpu", torch.float64).exp()
                 self.class_prior_ = (prior / prior.sum()).numpy()

@@ -60,10 +60,38 @@ class PCSoftmaxLoss(nn.Module):
         self.register_buffer("class_weight", weight)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of ``softmax(logits + tau log pi)``.
+
+        ``target`` holds class indices, or ``(index, sample weight)`` rows (shape
+        ``(n, 2)``, as MIClassifier passes them for ``fit(..., sample_weight=w)``); then
+        the mean is weighted, ``sum_i w_i l_i / sum_i w_i``.
+        """
         # Compute in float32 at least: under bf16/fp16 autocast the log-sum-exp of large
         # logits loses the digits that the MI estimate is made of.
         adjusted = logits.float() + self.tau * self.log_prior
-        return F.cross_entropy(adjusted, target, weight=self.class_weight)
+        if target.ndim == 1:
+            return F.cross_entropy(adjusted, target, weight=self.class_weight)
+        index, weight = target[:, 0].long(), target[:, 1].float()
+        losses = F.cross_entropy(adjusted, index, weight=self.class_weight, reduction="none")
+        if self.class_weight is not None:  # as F.cross_entropy's mean: weighted by both
+            weight = weight * self.class_weight[index]
+        # a batch whose weights are all 0 adds nothing (not 0 / 0)
+        return (losses * weight).sum() / weight.sum().clamp_min(torch.finfo(torch.float32).tiny)
+
+    def set_prior(self, class_prior, class_weight=None) -> None:
+        """Replace the class prior (and class weights) in place, on the module's device:
+        a warm-started or incremental fit trains with the prior of its own data."""
+        prior = torch.as_tensor(class_prior, dtype=torch.float32, device=self.log_prior.device)
+        if prior.shape != self.log_prior.shape:
+            raise ValueError(
+                f"class_prior must have {self.log_prior.numel()} entries; got {prior.numel()}."
+            )
+        self.log_prior = torch.log(prior)
+        self.class_weight = (
+            None
+            if class_weight is None
+            else torch.as_tensor(class_weight, dtype=torch.float32, device=prior.device)
+        )
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # A criterion built before the prior is known (load_params on a fresh net) holds

@@ -9,17 +9,25 @@ from __future__ import annotations
 import numpy as np
 
 from skmi._pmi import empirical_log_prior, pmi_from_logits, pmi_from_proba
-from skmi._validation import check_2d_finite, check_prior, check_units, encode_labels
+from skmi._validation import (
+    check_2d_finite,
+    check_prior,
+    check_sample_weight,
+    check_units,
+    encode_labels,
+)
 
 
-def _log_prior(prior, y_index: np.ndarray, n_classes: int) -> np.ndarray:
+def _log_prior(prior, y_index: np.ndarray, n_classes: int, weight=None) -> np.ndarray:
     if prior is None:
-        return empirical_log_prior(y_index, n_classes)
+        return empirical_log_prior(y_index, n_classes, weight)
     with np.errstate(divide="ignore"):
         return np.log(check_prior(prior, n_classes))
 
 
-def pointwise_mutual_info(y_true, logits, *, prior=None, labels=None) -> np.ndarray:
+def pointwise_mutual_info(
+    y_true, logits, *, prior=None, labels=None, sample_weight=None
+) -> np.ndarray:
     """Pointwise mutual information ``log p(y|x) / p(y)`` of each (x, y) pair, in nats.
 
     ``logits`` are prior-free, as MIClassifier's are: the model's posterior under a
@@ -34,9 +42,11 @@ def pointwise_mutual_info(y_true, logits, *, prior=None, labels=None) -> np.ndar
         Prior-free logits; column ``j`` belongs to ``labels[j]``.
     prior : array-like of shape (n_classes,), default=None
         Class prior of the data being scored. None uses the class frequencies of
-        ``y_true``.
+        ``y_true`` (weighted by ``sample_weight`` when given).
     labels : array-like of shape (n_classes,), default=None
         Label of each column. None uses the sorted distinct values of ``y_true``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples; they enter only the empirical prior.
 
     Returns
     -------
@@ -52,13 +62,14 @@ def pointwise_mutual_info(y_true, logits, *, prior=None, labels=None) -> np.ndar
     if logits.ndim != 2:
         raise ValueError(f"logits must be 2-D (n_samples, n_classes), got {logits.ndim}-D.")
     y_index, _ = encode_labels(y_true, labels, logits.shape[1])
+    weight = check_sample_weight(sample_weight, y_index)
     logits = check_2d_finite(logits, "logits", y_index.shape[0])
-    log_prior = _log_prior(prior, y_index, logits.shape[1])
+    log_prior = _log_prior(prior, y_index, logits.shape[1], weight)
     return pmi_from_logits(logits, log_prior)[np.arange(y_index.shape[0]), y_index]
 
 
 def mutual_info_from_logits(
-    y_true, logits, *, prior=None, labels=None, units: str = "nats"
+    y_true, logits, *, prior=None, labels=None, units: str = "nats", sample_weight=None
 ) -> float:
     """Mutual-information estimate: the mean pointwise MI of held-out pairs.
 
@@ -77,6 +88,9 @@ def mutual_info_from_logits(
     labels : array-like of shape (n_classes,), default=None
         Label of each column.
     units : {"nats", "bits"}, default="nats"
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples: the weighted mean pointwise MI, under the weighted
+        class frequencies when ``prior`` is None (integer weights read as repeated rows).
 
     Returns
     -------
@@ -91,11 +105,15 @@ def mutual_info_from_logits(
     1.0
     """
     factor = check_units(units)
-    pmi = pointwise_mutual_info(y_true, logits, prior=prior, labels=labels)
-    return float(pmi.mean() * factor)
+    pmi = pointwise_mutual_info(
+        y_true, logits, prior=prior, labels=labels, sample_weight=sample_weight
+    )
+    return float(np.average(pmi, weights=sample_weight) * factor)
 
 
-def mutual_info_from_proba(y_true, y_proba, *, labels=None, units: str = "nats") -> float:
+def mutual_info_from_proba(
+    y_true, y_proba, *, labels=None, units: str = "nats", sample_weight=None
+) -> float:
     """Mutual-information estimate ``H(Y) - log_loss`` from predicted probabilities.
 
     ``H(Y)`` is the entropy of the class frequencies of ``y_true``; the log-loss is
@@ -117,6 +135,9 @@ def mutual_info_from_proba(y_true, y_proba, *, labels=None, units: str = "nats")
     labels : array-like of shape (n_classes,), default=None
         Label of each column (``classes_``). None uses the sorted labels of ``y_true``.
     units : {"nats", "bits"}, default="nats"
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples: weighted entropy and weighted log-loss (integer weights
+        read as repeated rows).
 
     Returns
     -------
@@ -138,6 +159,7 @@ def mutual_info_from_proba(y_true, y_proba, *, labels=None, units: str = "nats")
     y_proba = check_2d_finite(y_proba, "y_proba", y_index.shape[0])
     if np.any(y_proba < 0) or not np.allclose(y_proba.sum(axis=1), 1.0, rtol=0, atol=1e-4):
         raise ValueError("y_proba must be non-negative with rows that sum to 1.")
-    log_prior = empirical_log_prior(y_index, y_proba.shape[1])
+    weight = check_sample_weight(sample_weight, y_index)
+    log_prior = empirical_log_prior(y_index, y_proba.shape[1], weight)
     pmi = pmi_from_proba(y_proba, log_prior).true_class(y_index, stacklevel=3)
-    return float(pmi.mean() * factor)
+    return float(np.average(pmi, weights=weight) * factor)

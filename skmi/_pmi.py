@@ -98,9 +98,10 @@ def pmi_of_mixture(weights, probabilities, prior) -> np.ndarray:
         return np.log(mixed) - np.log(prior)
 
 
-def empirical_log_prior(y_index: np.ndarray, n_classes: int) -> np.ndarray:
-    """Log of the class frequencies of ``y_index`` (``-inf`` for absent classes)."""
-    counts = np.bincount(y_index, minlength=n_classes)
+def empirical_log_prior(y_index: np.ndarray, n_classes: int, weight=None) -> np.ndarray:
+    """Log of the (weighted) class frequencies of ``y_index`` (``-inf`` for absent
+    classes)."""
+    counts = np.bincount(y_index, weights=weight, minlength=n_classes)
     with np.errstate(divide="ignore"):
         return np.log(counts / counts.sum())
 

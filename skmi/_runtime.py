@@ -66,3 +66,39 @@ def torch_threads(num_threads):
     finally:
         if wanted != previous:
             torch.set_num_threads(previous)
+
+
+class DeviceParameter:
+    """The ``device`` parameter: the user's value for ``get_params``, a device elsewhere.
+
+    skorch reads ``self.device`` wherever it places a module or a tensor (``forward``,
+    ``evaluation_step``, ``get_loss``, ``load_params``...), and ``"auto"`` is not a torch
+    device. So every attribute read returns the resolved device: the one pinned at
+    initialisation (:func:`pin_device`), or a fresh resolution before that. The value the
+    user set is kept in the instance ``__dict__``, where :func:`requested_device` reads it
+    for ``get_params`` and ``clone``. Setting the attribute drops the pinned device.
+    """
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        state = obj.__dict__
+        if "_device_pinned" in state:
+            return state["_device_pinned"]
+        return resolve_device(state.get("device", "auto"))
+
+    def __set__(self, obj, value):
+        obj.__dict__["device"] = value
+        obj.__dict__.pop("_device_pinned", None)
+
+
+def requested_device(obj):
+    """The ``device`` value the user gave (e.g. ``"auto"``)."""
+    return obj.__dict__.get("device", "auto")
+
+
+def pin_device(obj, device=None) -> None:
+    """Resolve ``obj``'s requested device once (or pin ``device``); reads return it."""
+    obj.__dict__["_device_pinned"] = (
+        resolve_device(requested_device(obj)) if device is None else device
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+from sklearn.utils.metadata_routing import MetadataRequest
+
 from skmi._metrics import mutual_info_from_logits, mutual_info_from_proba
 from skmi._pmi import final_estimator, model_prior_free_logits, reads_logits
 from skmi._validation import check_units
@@ -56,13 +58,17 @@ class MIScorer:
         self.prior = prior
 
     def __call__(self, estimator, X, y, sample_weight=None) -> float:
+        """The held-out estimate for ``estimator`` on ``(X, y)``.
+
+        ``sample_weight`` gives the weighted mean pointwise MI under the weighted class
+        frequencies (integer weights read exactly as repeated rows). With metadata
+        routing, request it with ``set_score_request(sample_weight=True)``.
+        """
         check_units(self.units)
-        if sample_weight is not None:
-            raise TypeError("MIScorer does not support sample_weight.")
         prior = self._scored_prior()
         final = final_estimator(estimator)
         if reads_logits(estimator):
-            return self._score_logits(estimator, final, X, y, prior)
+            return self._score_logits(estimator, final, X, y, prior, sample_weight)
         if prior is not None:
             raise ValueError(
                 "A prior vector needs an MIClassifier; "
@@ -73,7 +79,32 @@ class MIScorer:
                 f"MIScorer needs predict_proba; {type(final).__name__} does not have it."
             )
         y_proba = estimator.predict_proba(X)
-        return mutual_info_from_proba(y, y_proba, labels=final.classes_, units=self.units)
+        return mutual_info_from_proba(
+            y, y_proba, labels=final.classes_, units=self.units, sample_weight=sample_weight
+        )
+
+    def set_score_request(self, *, sample_weight=None) -> MIScorer:
+        """Whether scikit-learn's metadata routing passes ``sample_weight`` to the scorer.
+
+        Parameters
+        ----------
+        sample_weight : bool, None or str, default=None
+            True: pass it; False: do not; None: raise if it is passed; a str: pass the
+            metadata of that name as ``sample_weight``.
+
+        Returns
+        -------
+        self : MIScorer
+        """
+        self._sample_weight_request = sample_weight
+        return self
+
+    def get_metadata_routing(self) -> MetadataRequest:
+        """The metadata this scorer asks for (see :meth:`set_score_request`)."""
+        request = MetadataRequest(owner=type(self).__name__)
+        alias = getattr(self, "_sample_weight_request", None)
+        request.score.add_request(param="sample_weight", alias=alias)
+        return request
 
     def _scored_prior(self):
         if isinstance(self.prior, str):
@@ -82,7 +113,7 @@ class MIScorer:
             return None
         return self.prior
 
-    def _score_logits(self, estimator, final, X, y, prior) -> float:
+    def _score_logits(self, estimator, final, X, y, prior, sample_weight) -> float:
         if getattr(final, "class_weight_", None) is not None:
             warnings.warn(
                 "This MIClassifier was trained with class_weight: its logits are biased "
@@ -91,7 +122,12 @@ class MIScorer:
             )
         logits = model_prior_free_logits(estimator, X)
         return mutual_info_from_logits(
-            y, logits, prior=prior, labels=final.classes_, units=self.units
+            y,
+            logits,
+            prior=prior,
+            labels=final.classes_,
+            units=self.units,
+            sample_weight=sample_weight,
         )
 
     def __repr__(self) -> str:

@@ -103,6 +103,36 @@ def check_2d_finite(values, name: str, n_samples: int | None = None) -> np.ndarr
     return values
 
 
+def check_sample_weight(sample_weight, y) -> np.ndarray | None:
+    """Validate ``sample_weight`` against the labels: float64, 1-D, finite, >= 0, with a
+    positive sum. None stays None. The user's array is not modified."""
+    if sample_weight is None:
+        return None
+    if y is None:
+        raise ValueError("sample_weight needs y.")
+    try:
+        weight = np.array(sample_weight, dtype=np.float64)  # a copy
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"sample_weight must be an array of numbers; got {type(sample_weight).__name__}."
+        ) from exc
+    n_samples = np.asarray(y).shape[0]
+    if weight.ndim != 1 or weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample; got "
+            f"shape {weight.shape}."
+        )
+    if not np.all(np.isfinite(weight)):
+        raise ValueError("sample_weight contains NaN or inf.")
+    if np.any(weight < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not weight.sum() > 0:
+        raise ValueError(
+            "sample_weight is zero for every sample: at least one needs a positive weight."
+        )
+    return weight
+
+
 def plain(value):
     """A numpy scalar as the Python value it holds, for readable error messages."""
     return value.item() if isinstance(value, np.generic) else value
