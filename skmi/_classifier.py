@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import math
-import warnings
-from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
-from numbers import Integral, Real
+from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,30 +11,22 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
-from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
-from skorch.dataset import ValidSplit, get_len
-from skorch.exceptions import DeviceWarning, NotInitializedError
+from skorch.dataset import ValidSplit
+from skorch.exceptions import NotInitializedError
 
-from skmi._data import ArrayBatches, device_tensors
+from skmi._data import ArrayBatches
+from skmi._fastnet import FastNeuralNetClassifier
 from skmi._loss import PCSoftmaxLoss
 from skmi._metrics import pointwise_mutual_info
 from skmi._mlp import (
     MLP,
     auto_hidden_layer_sizes,
     feature_standardisation,
-    mlp_shape_from_state_dict,
 )
+from skmi._params import check_params
+from skmi._persistence import LoadParamsMixin
 from skmi._pmi import prior_free_logits, softmax_under_prior
-from skmi._runtime import (
-    DeviceParameter,
-    check_device,
-    check_num_threads,
-    pin_device,
-    requested_device,
-    resolve_device,
-    torch_threads,
-)
 from skmi._validation import (
     check_numeric_features,
     check_prior,
@@ -53,7 +41,7 @@ _AUTO_STEPS = 2000
 _AUTO_MIN_EPOCHS, _AUTO_MAX_EPOCHS = 10, 200
 
 
-class MIClassifier(NeuralNetClassifier):
+class MIClassifier(LoadParamsMixin, FastNeuralNetClassifier):
     """Neural-network classifier trained with the probability-corrected softmax.
 
     A :class:`skorch.NeuralNetClassifier` whose loss is the cross-entropy of
@@ -234,6 +222,8 @@ class MIClassifier(NeuralNetClassifier):
             classes=classes,
             iterator_train=iterator_train,
             iterator_valid=iterator_valid,
+            num_threads=num_threads,
+            precision=precision,
             **kwargs,
         )
         self.tau = tau
@@ -244,134 +234,10 @@ class MIClassifier(NeuralNetClassifier):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
-        self.num_threads = num_threads
         self.random_state = random_state
         self.class_weight = class_weight
-        self.precision = precision
-        # skorch's __init__ also sets its fitted state (history_, initialized_,
-        # virtual_params_); scikit-learn's __init__ stores parameters only. The class
-        # attributes below stand in for that state until initialize() sets it.
-        for name in ("history_", "initialized_"):
-            vars(self).pop(name, None)
-
-    device = DeviceParameter()
-    initialized_ = False
-    history_ = None
-
-    @property
-    def virtual_params_(self) -> dict:
-        return self.__dict__.setdefault("_virtual_params", {})
-
-    @virtual_params_.setter
-    def virtual_params_(self, value) -> None:
-        self.__dict__["_virtual_params"] = value
-
-    # ------------------------------------------------------------------ sklearn glue
-    def _get_param_names(self):
-        # skorch lists every public entry of __dict__; its private bookkeeping
-        # (_params_to_validate, the pinned device...) is not a parameter.
-        return [name for name in super()._get_param_names() if not name.startswith("_")]
-
-    def get_params(self, deep=True, **kwargs):
-        params = super().get_params(deep=deep, **kwargs)
-        if "device" in params:
-            params["device"] = requested_device(self)  # "auto" stays "auto"
-        return params
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
-        tags.non_deterministic = False
-        return tags
-
-    def set_params(self, **kwargs):
-        # skorch builds callbacks as soon as callback parameters are set, so a wrong value
-        # raises here; scikit-learn expects validation to wait for fit. Before the net is
-        # initialised, store them: initialize() (in fit) builds the callbacks from them.
-        callback_params = {k: v for k, v in kwargs.items() if k.startswith("callbacks")}
-        if callback_params and not getattr(self, "initialized_", False):
-            others = {k: v for k, v in kwargs.items() if k not in callback_params}
-            if others:
-                super().set_params(**others)
-            vars(self).update(callback_params)
-            self._params_to_validate.update(callback_params)
-            return self
-        return super().set_params(**kwargs)
 
     # ------------------------------------------------------------------ validation
-    def _check_own_params(self) -> None:
-        """Validate skmi's parameters; skorch shadows sklearn's parameter machinery."""
-        tau = self.tau
-        if isinstance(tau, bool) or not isinstance(tau, Real) or not math.isfinite(tau):
-            raise ValueError(f"tau must be a finite number >= 0; got {tau!r}.")
-        if tau < 0:
-            raise ValueError(f"tau must be >= 0; got {tau!r}.")
-        if isinstance(self.test_prior, str) and self.test_prior not in ("balanced", "training"):
-            raise ValueError(
-                "test_prior must be 'balanced', 'training', an array of class "
-                f"probabilities or a {{label: probability}} dict; got {self.test_prior!r}."
-            )
-        if not (isinstance(self.hidden_layer_sizes, str) and self.hidden_layer_sizes == "auto"):
-            sizes = self.hidden_layer_sizes
-            if (
-                not isinstance(sizes, Sequence)
-                or isinstance(sizes, str)
-                or not all(
-                    isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in sizes
-                )
-            ):
-                raise ValueError(
-                    f"hidden_layer_sizes must be 'auto' or a sequence of positive ints; got {sizes!r}."
-                )
-        if not isinstance(self.dropout, Real) or not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}.")
-        if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
-            if not _is_positive_int(self.max_epochs):
-                raise ValueError(
-                    f"max_epochs must be 'auto' or an int >= 1; got {self.max_epochs!r}."
-                )
-        if not (_is_positive_int(self.batch_size) or self.batch_size == -1):
-            raise ValueError(f"batch_size must be an int >= 1 (or -1); got {self.batch_size!r}.")
-        tol = self.tol
-        if isinstance(tol, bool) or not isinstance(tol, Real) or not (0 <= tol < math.inf):
-            raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
-        if not isinstance(self.lr, Real) or not self.lr > 0:
-            raise ValueError(f"lr must be a number > 0; got {self.lr!r}.")
-        if not (
-            isinstance(self.early_stopping, (bool, np.bool_))
-            or (isinstance(self.early_stopping, str) and self.early_stopping == "auto")
-        ):
-            raise ValueError(
-                f"early_stopping must be 'auto', True or False; got {self.early_stopping!r}."
-            )
-        if isinstance(self.early_stopping, str) or self.early_stopping:
-            if (
-                not isinstance(self.validation_fraction, Real)
-                or not 0 < self.validation_fraction < 1
-            ):
-                raise ValueError(
-                    f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}."
-                )
-            if not _is_positive_int(self.n_iter_no_change):
-                raise ValueError(
-                    f"n_iter_no_change must be an int >= 1; got {self.n_iter_no_change!r}."
-                )
-            if not isinstance(self.early_stopping, str) and self.train_split is not None:
-                raise ValueError(
-                    "early_stopping=True makes its own validation split; leave train_split=None."
-                )
-        if not (isinstance(self.precision, str) and self.precision in ("float32", "bf16")):
-            raise ValueError(f"precision must be 'float32' or 'bf16'; got {self.precision!r}.")
-        if not (isinstance(self.criterion, type) and issubclass(self.criterion, PCSoftmaxLoss)):
-            raise TypeError(
-                f"criterion must be PCSoftmaxLoss or a subclass of it; got {self.criterion!r}."
-            )
-        if not isinstance(self.callbacks, (list, type(None))):
-            raise TypeError(f"callbacks must be a list or None; got {self.callbacks!r}.")
-        check_device(self.device)
-        check_num_threads(self.num_threads)
-
     def _validate_X(self, X, *, reset: bool, y=None):
         """Check X (and y) the sklearn way and return float32 arrays.
 
@@ -434,7 +300,7 @@ class MIClassifier(NeuralNetClassifier):
                 return np.full(n_classes, 1.0 / n_classes)
             if self.test_prior == "training":
                 return self.class_prior_
-            self._check_own_params()  # raises the message for an unknown string
+            check_params(self)  # raises the message for an unknown string
         if isinstance(self.test_prior, Mapping):
             unknown = set(self.test_prior) - set(self.classes_.tolist())
             if unknown:
@@ -444,43 +310,6 @@ class MIClassifier(NeuralNetClassifier):
             prior = [self.test_prior.get(label, 0.0) for label in self.classes_.tolist()]
             return check_prior(prior, n_classes, name="test_prior")
         return check_prior(self.test_prior, n_classes, name="test_prior")
-
-    # ------------------------------------------------------------------ runtime
-    @contextmanager
-    def _runtime(self):
-        """Run the block with the torch threads of ``num_threads``."""
-        with torch_threads(self.num_threads):
-            yield
-
-    @contextmanager
-    def _seeded(self, seed):
-        """Seed torch inside the block without touching the caller's global RNG."""
-        if seed is None:
-            yield
-            return
-        devices = []
-        if torch.cuda.is_available() and str(self.device).startswith("cuda"):
-            devices = [torch.cuda.current_device()]
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
-
-    def __setstate__(self, state):
-        # skorch maps saved tensors to state["device"]: give it this machine's resolution
-        # of the requested device, not the one pinned where the model was saved.
-        requested = state.get("device", "auto")
-        state.pop("_device_pinned", None)
-        state["device"] = resolve_device(requested)
-        super().__setstate__(state)
-        self._keep_requested_device(requested)
-
-    def _keep_requested_device(self, requested) -> None:
-        # skorch sets self.device to where it put the tensors (the CPU, with a
-        # DeviceWarning, when CUDA is gone): pin that, and keep "auto" as the parameter.
-        landed = self.__dict__["device"]
-        if isinstance(requested, str) and requested == "auto":
-            self.__dict__["device"] = "auto"
-        pin_device(self, landed)
 
     # ------------------------------------------------------------------ skorch hooks
     @property
@@ -508,11 +337,6 @@ class MIClassifier(NeuralNetClassifier):
             )
         callbacks.append(("print_log", PrintLog()))
         return callbacks
-
-    def initialize(self):
-        pin_device(self)
-        with self._runtime():
-            return super().initialize()
 
     def initialize_module(self):
         if self.module is not None:
@@ -554,77 +378,6 @@ class MIClassifier(NeuralNetClassifier):
     def check_data(self, X, y):
         # skorch would set classes_inferred_ from y, which here is already encoded.
         pass
-
-    def get_dataset(self, X, y=None):
-        # Training arrays go to the GPU once per fit (when they fit), so that batches are
-        # sliced there instead of copied host -> device at every step. Prediction (y is
-        # None) streams batches, keeping device memory bounded by the batch.
-        if y is not None and isinstance(X, np.ndarray) and isinstance(y, np.ndarray):
-            moved = device_tensors(X, y, self.device)
-            if moved is not None:
-                return super().get_dataset(*moved)
-        return super().get_dataset(X, y)
-
-    def get_iterator(self, dataset, training=False):
-        iterator = self.iterator_train if training else self.iterator_valid
-        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
-        if training:
-            kwargs.setdefault("shuffle", True)  # skorch's default is not to shuffle
-        fast = isinstance(iterator, type) and issubclass(iterator, ArrayBatches)
-        if "batch_size" not in kwargs:
-            # prediction needs no gradient memory: larger batches, fewer Python round trips
-            wide = not training and fast
-            kwargs["batch_size"] = max(self.batch_size, 4096) if wide else self.batch_size
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
-        if fast:
-            kwargs.setdefault("device", self.device)
-        return iterator(dataset, **kwargs)
-
-    def _set_training(self, training=True):
-        # skorch calls this at every step, and Module.train walks every submodule: about
-        # 4 % of a small MLP's fit on the CPU. Only modules whose mode differs need it.
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and module.training != training:
-                module.train(training)
-
-    def _defers_loss_sync(self) -> bool:
-        device = self.device
-        return device is not None and torch.device(device).type == "cuda"
-
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        if iterator is None or not self._defers_loss_sync():
-            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-        # skorch reads every batch's loss with .item(), a host-device synchronisation per
-        # step that leaves a fast GPU idle. Here the batch losses stay on the device and
-        # enter the history as floats once per epoch (same keys, same values); during
-        # the epoch, on_batch_end callbacks see 0-d tensors.
-        key = prefix + "_loss"
-        losses, batches = [], []
-        for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            loss = step["loss"].detach()
-            losses.append(loss)
-            self.history.record_batch(key, loss)
-            batches.append(self.history[-1]["batches"][-1])
-            first = batch[0] if isinstance(batch, (tuple, list)) else batch
-            self.history.record_batch(prefix + "_batch_size", get_len(first))
-            self.notify("on_batch_end", batch=batch, training=training, **step)
-        if losses:
-            for record, value in zip(batches, torch.stack(losses).float().tolist(), strict=True):
-                record[key] = value
-        self.history.record(prefix + "_batch_count", len(losses))
-
-    def infer(self, x, **fit_params):
-        device = self.device
-        # device=None leaves placement (and mixed precision) to the caller, e.g. Accelerate
-        if self.precision == "bf16" and device is not None:
-            device_type = torch.device(device).type
-            with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
-                return super().infer(x, **fit_params)
-        return super().infer(x, **fit_params)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         if not getattr(self, "early_stopping_", False):
@@ -699,7 +452,7 @@ class MIClassifier(NeuralNetClassifier):
     def _fit(self, X, y, *, sample_weight, classes, incremental: bool, **fit_params):
         """fit and partial_fit: everything is checked before any fitted state changes,
         so a call that fails leaves a fitted model as it was."""
-        self._check_own_params()
+        check_params(self)
         keep_network = bool(self.initialized_) and hasattr(self, "class_prior_")
         keep_network = keep_network and (incremental or bool(self.warm_start))
         weight = check_sample_weight(sample_weight, y)
@@ -947,109 +700,3 @@ class MIClassifier(NeuralNetClassifier):
                 )
             prior = self.class_prior_ if prior == "training" else None
         return pointwise_mutual_info(y, logits, prior=prior, labels=self.classes_)
-
-    # ------------------------------------------------------------------ persistence
-    def load_params(
-        self,
-        f_params=None,
-        f_optimizer=None,
-        f_criterion=None,
-        f_history=None,
-        checkpoint=None,
-        use_safetensors=False,
-        **kwargs,
-    ):
-        """Load parameters saved by ``save_params``; see :meth:`skorch.NeuralNet.load_params`.
-
-        On an MIClassifier that was never fitted, the default MLP is rebuilt from the
-        shapes in ``f_params``, and ``f_criterion`` (which holds the class prior) is
-        required. Class labels are not part of the saved parameters: pass
-        ``classes=`` to the constructor to get them back, else they are 0..K-1.
-        """
-        requested = requested_device(self)
-        with self._runtime():
-            if not getattr(self, "initialized_", False):
-                self._fall_back_to_cpu_without_cuda()
-                f_params, f_criterion = self._initialize_for_loading(
-                    f_params, f_criterion, use_safetensors
-                )
-            super().load_params(
-                f_params=f_params,
-                f_optimizer=f_optimizer,
-                f_criterion=f_criterion,
-                f_history=f_history,
-                checkpoint=checkpoint,
-                use_safetensors=use_safetensors,
-                **kwargs,
-            )
-            self._keep_requested_device(requested)
-            if f_criterion is not None:
-                prior = self.criterion_.log_prior.detach().to("cpu", torch.float64).exp()
-                self.class_prior_ = (prior / prior.sum()).numpy()
-                if not hasattr(self, "classes_inferred_") or len(self.classes_inferred_) != len(
-                    self.class_prior_
-                ):
-                    self.classes_inferred_ = np.arange(len(self.class_prior_))
-        return self
-
-    def _fall_back_to_cpu_without_cuda(self) -> None:
-        # As skorch does when it unpickles or loads onto a machine without CUDA: a model
-        # saved on a GPU must still load on a CPU-only machine, with a warning.
-        device = self.device
-        if device is not None and torch.device(device).type == "cuda":
-            if not torch.cuda.is_available():
-                warnings.warn(
-                    f"device={device!r} was requested but CUDA is not available; "
-                    "loading on the CPU instead.",
-                    DeviceWarning,
-                    stacklevel=3,
-                )
-                self.device = "cpu"
-
-    def _initialize_for_loading(self, f_params, f_criterion, use_safetensors):
-        if f_criterion is None:
-            raise ValueError(
-                "Loading into an unfitted MIClassifier needs f_criterion: the class prior "
-                "the model was trained with is saved there (save_params(f_criterion=...))."
-            )
-        if self.module is None:
-            if f_params is None:
-                raise ValueError(
-                    "Loading into an unfitted MIClassifier with the default MLP needs "
-                    "f_params, from which the network's shape is read."
-                )
-            f_params = _rewindable(f_params)
-            state = _read_state_dict(f_params, use_safetensors)
-            shape = mlp_shape_from_state_dict(state)
-            self.n_features_in_ = shape["n_features"]
-            self._hidden_layer_sizes_ = shape["hidden_layer_sizes"]
-            self.class_prior_ = np.full(shape["n_classes"], 1.0 / shape["n_classes"])
-        f_criterion = _rewindable(f_criterion)
-        self.initialize()
-        return f_params, f_criterion
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
-
-
-def _rewindable(f):
-    """File objects are read twice when loading: keep their bytes."""
-    if hasattr(f, "read"):
-        return io.BytesIO(f.read())
-    return f
-
-
-def _read_state_dict(f, use_safetensors: bool) -> dict:
-    if use_safetensors:
-        from safetensors.torch import load, load_file
-
-        if isinstance(f, io.BytesIO):
-            state = load(f.getvalue())
-        else:
-            state = load_file(f)
-    else:
-        state = torch.load(f, map_location="cpu", weights_only=True)
-    if isinstance(f, io.BytesIO):
-        f.seek(0)
-    return state
