@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
-import scipy.sparse as sp
 import torch
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
-from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
-from skorch.dataset import ValidSplit
-from skorch.exceptions import NotInitializedError
 
 from skmi._data import ArrayBatches
-from skmi._fastnet import FastNeuralNetClassifier
 from skmi._loss import PCSoftmaxLoss
 from skmi._metrics import pointwise_mutual_info
-from skmi._mlp import (
-    MLP,
-    auto_hidden_layer_sizes,
-    feature_standardisation,
-)
 from skmi._params import check_params
-from skmi._persistence import LoadParamsMixin
 from skmi._pmi import prior_free_logits, softmax_under_prior
+from skmi._training import PriorCorrectedNet
 from skmi._validation import (
-    check_numeric_features,
     check_prior,
-    check_sample_weight,
-    encode_labels,
-    plain,
 )
 
-# "auto" training length: about this many optimiser steps, within these epoch bounds.
-# Small data gets many short epochs, large data few long ones; time stays linear in n.
-_AUTO_STEPS = 2000
-_AUTO_MIN_EPOCHS, _AUTO_MAX_EPOCHS = 10, 200
 
-
-class MIClassifier(LoadParamsMixin, FastNeuralNetClassifier):
+class MIClassifier(PriorCorrectedNet):
     """Neural-network classifier trained with the probability-corrected softmax.
 
     A :class:`skorch.NeuralNetClassifier` whose loss is the cross-entropy of
@@ -237,62 +214,6 @@ class MIClassifier(LoadParamsMixin, FastNeuralNetClassifier):
         self.random_state = random_state
         self.class_weight = class_weight
 
-    # ------------------------------------------------------------------ validation
-    def _validate_X(self, X, *, reset: bool, y=None):
-        """Check X (and y) the sklearn way and return float32 arrays.
-
-        Datasets and dicts go to skorch untouched (only with a custom module), so that
-        skorch's own input types keep working.
-        """
-        if sp.issparse(X):
-            raise TypeError(
-                "Sparse input is not supported by MIClassifier; convert it with X.toarray()."
-            )
-        if isinstance(X, (Mapping, torch.utils.data.Dataset)):
-            if self.module is None:
-                raise TypeError(
-                    "The default MLP needs array-like X (numpy, pandas, torch tensor); "
-                    f"got {type(X).__name__}. Pass module= to use other inputs."
-                )
-            if reset:
-                self.n_features_in_ = None
-            return X if y is None else (X, np.asarray(y))
-        if torch.is_tensor(X):
-            X = X.detach().cpu().numpy()
-        if torch.is_tensor(y):
-            y = y.detach().cpu().numpy()
-        check_numeric_features(X, type(self).__name__)
-        allow_nd = self.module is not None
-        kwargs = {"dtype": [np.float32, np.float64], "allow_nd": allow_nd}
-        if y is None and not reset:
-            X = validate_data(self, X, reset=False, **kwargs)
-        else:
-            X, y = validate_data(self, X, y, reset=reset, **kwargs)
-        X = np.asarray(X, dtype=np.float32)
-        return X if y is None else (X, y)
-
-    def _class_weights(self, labels, counts):
-        weight = self.class_weight
-        if weight is None:
-            return None
-        if isinstance(weight, str):
-            if weight != "balanced":
-                raise ValueError(
-                    f"class_weight must be None, 'balanced', a dict or an array; got {weight!r}."
-                )
-            return counts.sum() / (len(counts) * counts)
-        if isinstance(weight, Mapping):
-            unknown = set(weight) - set(labels.tolist())
-            if unknown:
-                raise ValueError(f"class_weight names labels not in y: {sorted(unknown, key=str)}.")
-            weight = [weight.get(label, 1.0) for label in labels.tolist()]
-        weight = np.asarray(weight, dtype=np.float64)
-        if weight.shape != counts.shape or not np.all(np.isfinite(weight)) or np.any(weight < 0):
-            raise ValueError(
-                f"class_weight must hold {len(counts)} finite non-negative weights; got {weight!r}."
-            )
-        return weight
-
     def _resolved_test_prior(self) -> np.ndarray:
         n_classes = self.class_prior_.shape[0]
         if isinstance(self.test_prior, str):
@@ -310,84 +231,6 @@ class MIClassifier(LoadParamsMixin, FastNeuralNetClassifier):
             prior = [self.test_prior.get(label, 0.0) for label in self.classes_.tolist()]
             return check_prior(prior, n_classes, name="test_prior")
         return check_prior(self.test_prior, n_classes, name="test_prior")
-
-    # ------------------------------------------------------------------ skorch hooks
-    @property
-    def _default_callbacks(self):
-        callbacks = [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
-        ]
-        # get_params reads this property, so it must not fail on a not-yet-validated value;
-        # "auto" is resolved in fit (early_stopping_) before the callbacks are built.
-        explicit = isinstance(self.early_stopping, (bool, np.bool_)) and bool(self.early_stopping)
-        if getattr(self, "early_stopping_", explicit):
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        threshold=self.tol,
-                        threshold_mode="abs",
-                        load_best=True,
-                    ),
-                )
-            )
-        callbacks.append(("print_log", PrintLog()))
-        return callbacks
-
-    def initialize_module(self):
-        if self.module is not None:
-            return super().initialize_module()
-        if getattr(self, "n_features_in_", None) is None:
-            raise NotInitializedError(
-                "The default MLP is sized from the data: call fit(X, y), or "
-                "load_params(f_params=..., f_criterion=...) on an unfitted MIClassifier."
-            )
-        hidden = getattr(self, "_hidden_layer_sizes_", None) or self._hidden_sizes()
-        kwargs = {
-            "n_features": self.n_features_in_,
-            "n_classes": self.class_prior_.shape[0],
-            "hidden_layer_sizes": hidden,
-            "dropout": self.dropout,
-            "feature_mean": getattr(self, "_feature_mean_", None),
-            "feature_scale": getattr(self, "_feature_scale_", None),
-            **self.get_params_for("module"),
-        }
-        self.module_ = MLP(**kwargs)
-        return self
-
-    def _hidden_sizes(self) -> tuple[int, ...]:
-        if isinstance(self.hidden_layer_sizes, str):
-            return auto_hidden_layer_sizes(self.n_features_in_, self.class_prior_.shape[0])
-        return tuple(int(w) for w in self.hidden_layer_sizes)
-
-    def initialize_criterion(self):
-        prior = getattr(self, "class_prior_", None)
-        if prior is None:
-            prior = np.ones(1)  # placeholder until load_params restores the saved prior
-        kwargs = self.get_params_for("criterion")
-        weight = getattr(self, "class_weight_", None)
-        self.criterion_ = self.criterion(
-            class_prior=prior, tau=self.tau, class_weight=weight, **kwargs
-        )
-        return self
-
-    def check_data(self, X, y):
-        # skorch would set classes_inferred_ from y, which here is already encoded.
-        pass
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        if not getattr(self, "early_stopping_", False):
-            return super().get_split_datasets(X, y, **fit_params)
-        dataset = self.get_dataset(X, y)
-        split = ValidSplit(
-            self.validation_fraction, stratified=True, random_state=self._split_seed_
-        )
-        classes = y[:, 0] if getattr(y, "ndim", 1) == 2 else y  # (index, weight) rows
-        return split(dataset, classes)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, sample_weight=None, **fit_params):
@@ -449,163 +292,7 @@ class MIClassifier(LoadParamsMixin, FastNeuralNetClassifier):
             X, y, sample_weight=sample_weight, classes=classes, incremental=True, **fit_params
         )
 
-    def _fit(self, X, y, *, sample_weight, classes, incremental: bool, **fit_params):
-        """fit and partial_fit: everything is checked before any fitted state changes,
-        so a call that fails leaves a fitted model as it was."""
-        check_params(self)
-        keep_network = bool(self.initialized_) and hasattr(self, "class_prior_")
-        keep_network = keep_network and (incremental or bool(self.warm_start))
-        weight = check_sample_weight(sample_weight, y)
-        X, y = self._validate_X(X, y=y, reset=not keep_network)
-        check_classification_targets(y)
-        if keep_network:
-            labels = self.classes_
-            y_index = encode_labels(y, labels, len(labels))[0]
-        else:
-            labels, y_index = self._fit_labels(y, classes)
-        counts = np.bincount(y_index, weights=weight, minlength=len(labels))
-        if incremental and keep_network:
-            counts = counts + self._class_counts_
-        self._check_class_counts(labels, counts, weight, allow_absent=incremental)
-
-        seen = counts > 0
-        self._class_counts_ = counts
-        if not seen.all():  # partial_fit only: a class that has not occurred yet
-            mean_weight = counts.sum() / (len(y_index) if weight is None else weight.size)
-            counts = np.where(seen, counts, mean_weight)
-        self.classes_inferred_ = labels
-        self.class_prior_ = counts / counts.sum()
-        self.class_weight_ = self._class_weights(labels, counts)
-        y_train = y_index.astype(np.int64)
-        if weight is not None:
-            # the weights travel with the labels through splits, batches and devices;
-            # PCSoftmaxLoss reads (index, weight) rows as a weighted cross-entropy
-            y_train = np.column_stack([y_index.astype(np.float64), weight])
-        if not keep_network:
-            self._prepare_fit(X, y_index, weight)
-        elif not incremental:
-            self._reseed()
-        fresh_seed = self._torch_seed_ if not incremental or not keep_network else None
-        with self._runtime(), self._seeded(fresh_seed):
-            if keep_network:
-                self.criterion_.set_prior(self.class_prior_, self.class_weight_)
-            else:
-                self.initialize()
-            self.epochs_planned_ = self._n_epochs(len(y_index))
-            # skorch's partial_fit trains without re-initialising (its fit would).
-            super().partial_fit(
-                X,
-                y_train,
-                _routing_method="partial_fit" if incremental else "fit",
-                epochs=self.epochs_planned_,
-                **fit_params,
-            )
-        return self
-
-    def _fit_labels(self, y, classes):
-        """Class labels (from ``classes``, the ``classes`` parameter or ``y``) and the
-        column index of each label of ``y``."""
-        if self.classes is not None and len(self.classes):
-            classes = self.classes
-        if classes is None:
-            labels, y_index = np.unique(y, return_inverse=True)
-        else:
-            labels = np.asarray(classes)
-            if np.unique(labels).shape[0] != labels.shape[0]:
-                raise ValueError(f"classes must not repeat labels; got {labels.tolist()}.")
-            y_index = encode_labels(y, labels, len(labels))[0]
-        if labels.shape[0] < 2:
-            raise ValueError(
-                "MIClassifier needs samples of at least 2 classes; got 1 class "
-                f"({plain(labels[0])!r})."
-            )
-        return labels, y_index
-
-    @staticmethod
-    def _check_class_counts(labels, counts, weight, *, allow_absent: bool) -> None:
-        absent = counts <= 0
-        if not absent.any() or (allow_absent and not absent.all()):
-            return
-        missing = labels[absent].tolist()
-        if weight is not None:
-            raise ValueError(
-                f"classes {missing} have no samples with a positive sample_weight; every "
-                "class needs some so that its prior is positive."
-            )
-        raise ValueError(
-            f"classes {missing} have no samples in y; every class must occur so that "
-            "its prior is positive (partial_fit accepts them with classes=)."
-        )
-
-    def _prepare_fit(self, X, y_index, weight=None) -> None:
-        self._reseed()
-        self._hidden_layer_sizes_ = None
-        if self.module is None:
-            self._feature_mean_, self._feature_scale_ = feature_standardisation(X, weight)
-        self.early_stopping_ = self._resolve_early_stopping(y_index)
-
-    def _reseed(self) -> None:
-        rng = check_random_state(self.random_state)
-        seeded = self.random_state is not None
-        self._torch_seed_ = int(rng.randint(2**31 - 1)) if seeded else None
-        self._split_seed_ = int(rng.randint(2**31 - 1)) if seeded else None
-
-    def _resolve_early_stopping(self, y_index) -> bool:
-        if not isinstance(self.early_stopping, str) and not self.early_stopping:
-            return False
-        n_classes = self.class_prior_.shape[0]
-        n_valid = math.ceil(self.validation_fraction * len(y_index))
-        smallest = int(np.bincount(y_index, minlength=n_classes).min())
-        feasible = n_valid >= n_classes and smallest >= 2
-        if self.early_stopping == "auto":
-            return bool(feasible and self.train_split is None)
-        if not feasible:
-            raise ValueError(
-                f"early_stopping needs a stratified validation split with every class: "
-                f"validation_fraction={self.validation_fraction} of {len(y_index)} samples "
-                f"gives {n_valid} for {n_classes} classes, and the smallest class has "
-                f"{smallest} sample(s) (2 needed). Raise validation_fraction or turn "
-                "early_stopping off."
-            )
-        return True
-
-    def _n_epochs(self, n_samples: int) -> int:
-        if not isinstance(self.max_epochs, str):
-            return int(self.max_epochs)
-        held_out = getattr(self, "early_stopping_", False)
-        n_train = n_samples * (1 - self.validation_fraction) if held_out else n_samples
-        batch = n_train if self.batch_size == -1 else self.batch_size
-        steps_per_epoch = max(1, math.ceil(n_train / batch))
-        epochs = round(_AUTO_STEPS / steps_per_epoch)
-        return int(min(_AUTO_MAX_EPOCHS, max(_AUTO_MIN_EPOCHS, epochs)))
-
     # ------------------------------------------------------------------ prediction
-    def _check_fitted(self) -> None:
-        self.check_is_fitted()
-        if not hasattr(self, "class_prior_"):
-            raise NotInitializedError(
-                f"This {type(self).__name__} is initialized but not fitted; call fit "
-                "or load_params first."
-            )
-
-    def _raw_logits(self, X) -> np.ndarray:
-        self._check_fitted()
-        X = self._validate_X(X, reset=False)
-        chunks = []
-        # fork_rng: iterating a DataLoader draws a seed from torch's global generator,
-        # and predicting should not change the caller's random stream.
-        with self._runtime(), torch.random.fork_rng(devices=[]):
-            for out in self.forward_iter(X, training=False):
-                out = out[0] if isinstance(out, tuple) else out
-                chunks.append(out.detach().to("cpu", torch.float64).numpy())
-        logits = np.concatenate(chunks, 0) if chunks else np.empty((0, len(self.classes_)))
-        if logits.ndim != 2 or logits.shape[1] != self.class_prior_.shape[0]:
-            raise ValueError(
-                f"The module must return (n_samples, {self.class_prior_.shape[0]}) logits; "
-                f"got shape {logits.shape}."
-            )
-        return logits
-
     def prior_free_logits(self, X) -> np.ndarray:
         """Logits ``g = f + (tau - 1) log pi`` that no longer depend on the training prior.
 
