@@ -1,12 +1,16 @@
-"""Checks of MIClassifier's own parameters, run at the start of fit.
+"""MIClassifier's parameter constraints, as a table, checked at the start of fit.
 
-skorch shadows scikit-learn's parameter machinery, so these run explicitly.
+In the style of scikit-learn's ``_parameter_constraints``: each parameter lists the
+kinds of value it accepts, and a value that matches none gets one message naming the
+parameter, what it accepts and what it got. skorch shadows scikit-learn's parameter
+machinery (and that machinery is private), so the table is checked here, explicitly.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,71 +19,119 @@ from skmi._loss import PCSoftmaxLoss
 from skmi._runtime import check_device, check_num_threads
 
 
+@dataclass(frozen=True)
+class Accepts:
+    """One kind of value a parameter accepts: its description and its test."""
+
+    words: str
+    test: Callable[[object], bool]
+
+
+def options(*values) -> Accepts:
+    words = " or ".join(repr(v) for v in values)
+    return Accepts(words, lambda v: any(_same(v, option) for option in values))
+
+
+def interval(low: float, high: float, closed: str) -> Accepts:
+    """Finite real numbers between ``low`` and ``high``; ``closed`` in {"left", "right",
+    "both", "neither"} says which ends belong."""
+    left, right = closed in ("left", "both"), closed in ("right", "both")
+    if math.isinf(high):
+        words = f"{'>=' if left else '>'} {low:g} and finite"
+    else:
+        words = f"in {'[' if left else '('}{low:g}, {high:g}{']' if right else ')'}"
+
+    def test(v) -> bool:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, Real) or not math.isfinite(v):
+            return False
+        above = v >= low if left else v > low
+        below = v <= high if right else v < high
+        return above and below
+
+    return Accepts(words, test)
+
+
+def _same(value, option) -> bool:
+    if isinstance(option, str):
+        return isinstance(value, str) and value == option
+    return not isinstance(value, (bool, np.bool_, str)) and value == option
+
+
+def _positive_int(v) -> bool:
+    return isinstance(v, Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1
+
+
+def _widths(v) -> bool:
+    return isinstance(v, Sequence) and not isinstance(v, str) and all(_positive_int(w) for w in v)
+
+
+POSITIVE_INT = Accepts("an int >= 1", _positive_int)
+BOOL = Accepts("a bool", lambda v: isinstance(v, (bool, np.bool_)))
+
+# name -> (accepted kinds, error raised). Array-like and dict test priors are checked
+# against the classes at prediction time, when their length is known.
+PARAMETER_CONSTRAINTS: dict[str, tuple[list[Accepts], type[Exception]]] = {
+    "tau": ([interval(0, math.inf, "left")], ValueError),
+    "test_prior": (
+        [
+            options("balanced", "training"),
+            Accepts("an array of class probabilities", lambda v: not isinstance(v, str)),
+            Accepts("a {label: probability} dict", lambda v: isinstance(v, Mapping)),
+        ],
+        ValueError,
+    ),
+    "hidden_layer_sizes": (
+        [options("auto"), Accepts("a sequence of positive ints", _widths)],
+        ValueError,
+    ),
+    "dropout": ([interval(0, 1, "left")], ValueError),
+    "max_epochs": ([options("auto"), POSITIVE_INT], ValueError),
+    "batch_size": ([POSITIVE_INT, options(-1)], ValueError),
+    "tol": ([interval(0, math.inf, "left")], ValueError),
+    "lr": ([interval(0, math.inf, "neither")], ValueError),
+    "early_stopping": ([options("auto"), BOOL], ValueError),
+    "precision": ([options("float32", "bf16")], ValueError),
+    "criterion": (
+        [
+            Accepts(
+                "PCSoftmaxLoss or a subclass of it",
+                lambda v: isinstance(v, type) and issubclass(v, PCSoftmaxLoss),
+            )
+        ],
+        TypeError,
+    ),
+    "callbacks": (
+        [Accepts("a list or None", lambda v: isinstance(v, (list, type(None))))],
+        TypeError,
+    ),
+}
+
+# Checked only when early stopping may run (early_stopping True or "auto").
+EARLY_STOPPING_CONSTRAINTS: dict[str, tuple[list[Accepts], type[Exception]]] = {
+    "validation_fraction": ([interval(0, 1, "neither")], ValueError),
+    "n_iter_no_change": ([POSITIVE_INT], ValueError),
+}
+
+
 def check_params(clf) -> None:
-    """Validate skmi's parameters of ``clf``."""
-    tau = clf.tau
-    if isinstance(tau, bool) or not isinstance(tau, Real) or not math.isfinite(tau):
-        raise ValueError(f"tau must be a finite number >= 0; got {tau!r}.")
-    if tau < 0:
-        raise ValueError(f"tau must be >= 0; got {tau!r}.")
-    if isinstance(clf.test_prior, str) and clf.test_prior not in ("balanced", "training"):
-        raise ValueError(
-            "test_prior must be 'balanced', 'training', an array of class "
-            f"probabilities or a {{label: probability}} dict; got {clf.test_prior!r}."
-        )
-    if not (isinstance(clf.hidden_layer_sizes, str) and clf.hidden_layer_sizes == "auto"):
-        sizes = clf.hidden_layer_sizes
-        if (
-            not isinstance(sizes, Sequence)
-            or isinstance(sizes, str)
-            or not all(
-                isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in sizes
-            )
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be 'auto' or a sequence of positive ints; got {sizes!r}."
-            )
-    if not isinstance(clf.dropout, Real) or not 0 <= clf.dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1); got {clf.dropout!r}.")
-    if not (isinstance(clf.max_epochs, str) and clf.max_epochs == "auto"):
-        if not _is_positive_int(clf.max_epochs):
-            raise ValueError(f"max_epochs must be 'auto' or an int >= 1; got {clf.max_epochs!r}.")
-    if not (_is_positive_int(clf.batch_size) or clf.batch_size == -1):
-        raise ValueError(f"batch_size must be an int >= 1 (or -1); got {clf.batch_size!r}.")
-    tol = clf.tol
-    if isinstance(tol, bool) or not isinstance(tol, Real) or not (0 <= tol < math.inf):
-        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
-    if not isinstance(clf.lr, Real) or not clf.lr > 0:
-        raise ValueError(f"lr must be a number > 0; got {clf.lr!r}.")
-    if not (
-        isinstance(clf.early_stopping, (bool, np.bool_))
-        or (isinstance(clf.early_stopping, str) and clf.early_stopping == "auto")
-    ):
-        raise ValueError(
-            f"early_stopping must be 'auto', True or False; got {clf.early_stopping!r}."
-        )
-    if isinstance(clf.early_stopping, str) or clf.early_stopping:
-        if not isinstance(clf.validation_fraction, Real) or not 0 < clf.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1); got {clf.validation_fraction!r}."
-            )
-        if not _is_positive_int(clf.n_iter_no_change):
-            raise ValueError(f"n_iter_no_change must be an int >= 1; got {clf.n_iter_no_change!r}.")
-        if not isinstance(clf.early_stopping, str) and clf.train_split is not None:
+    """Raise a ValueError or TypeError naming the first parameter of ``clf`` that its
+    constraints refuse."""
+    _check_table(clf, PARAMETER_CONSTRAINTS)
+    early_stopping = clf.early_stopping
+    if isinstance(early_stopping, str) or early_stopping:
+        _check_table(clf, EARLY_STOPPING_CONSTRAINTS)
+        if not isinstance(early_stopping, str) and clf.train_split is not None:
             raise ValueError(
                 "early_stopping=True makes its own validation split; leave train_split=None."
             )
-    if not (isinstance(clf.precision, str) and clf.precision in ("float32", "bf16")):
-        raise ValueError(f"precision must be 'float32' or 'bf16'; got {clf.precision!r}.")
-    if not (isinstance(clf.criterion, type) and issubclass(clf.criterion, PCSoftmaxLoss)):
-        raise TypeError(
-            f"criterion must be PCSoftmaxLoss or a subclass of it; got {clf.criterion!r}."
-        )
-    if not isinstance(clf.callbacks, (list, type(None))):
-        raise TypeError(f"callbacks must be a list or None; got {clf.callbacks!r}.")
-    check_device(clf.device)
+    check_device(clf.__dict__.get("device", "auto"))  # the requested value, e.g. "auto"
     check_num_threads(clf.num_threads)
 
 
-def _is_positive_int(value) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+def _check_table(clf, table) -> None:
+    for name, (accepted, error) in table.items():
+        value = getattr(clf, name)
+        if not any(kind.test(value) for kind in accepted):
+            words = ", ".join(kind.words for kind in accepted[:-1])
+            words = f"{words} or {accepted[-1].words}" if words else accepted[0].words
+            raise error(f"{name} must be {words}; got {value!r}.")
