@@ -48,6 +48,7 @@ from sklearn.tree import DecisionTreeClassifier
 from torch import nn
 
 from skmi import MIClassifier, MIScorer
+from skmi._budget import epochs_for_steps, steps_per_epoch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import announce
@@ -85,10 +86,9 @@ class BudgetMIClassifier(MIClassifier):
         self.steps = steps
 
     def _n_epochs(self, n_samples):
-        if getattr(self, "early_stopping_", False):
-            n_samples = int(n_samples * (1 - self.validation_fraction))
-        per_epoch = max(1, -(-n_samples // self.batch_size))
-        return int(min(500, max(3, round(self.steps / per_epoch))))
+        held_out = self.validation_fraction if getattr(self, "early_stopping_", False) else 0.0
+        per_epoch = steps_per_epoch(n_samples, self.batch_size, held_out)
+        return epochs_for_steps(self.steps, per_epoch, min_epochs=3, max_epochs=500)
 
 
 class SmallCNN(nn.Module):

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
+from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._classifier import MIClassifier
 from skmi._pmi import empirical_log_prior, final_estimator, model_pmi_table, pmi_of_mixture
 from skmi._validation import check_numeric_features, plain
@@ -775,9 +776,10 @@ def _patience_epochs(n_samples: int | None, network: MIClassifier) -> int:
     ``_PATIENCE_STEPS`` optimiser steps when 20 epochs would be many more."""
     if n_samples is None:
         return _PATIENCE_EPOCHS
-    n_train = (1 - network.validation_fraction) * n_samples  # the rest validates
-    steps_per_epoch = max(1, math.ceil(n_train / network.batch_size))
-    return int(np.clip(math.ceil(_PATIENCE_STEPS / steps_per_epoch), 3, _PATIENCE_EPOCHS))
+    per_epoch = steps_per_epoch(n_samples, network.batch_size, network.validation_fraction)
+    return epochs_for_steps(
+        _PATIENCE_STEPS, per_epoch, min_epochs=3, max_epochs=_PATIENCE_EPOCHS, rounding=math.ceil
+    )
 
 
 def _progress(total: int, verbose: int):

@@ -23,6 +23,7 @@ from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, Prin
 from skorch.dataset import ValidSplit
 from skorch.exceptions import NotInitializedError
 
+from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
 from skmi._mlp import MLP, auto_hidden_layer_sizes, feature_standardisation
 from skmi._params import check_params
@@ -300,12 +301,11 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
     def _n_epochs(self, n_samples: int) -> int:
         if not isinstance(self.max_epochs, str):
             return int(self.max_epochs)
-        held_out = getattr(self, "early_stopping_", False)
-        n_train = n_samples * (1 - self.validation_fraction) if held_out else n_samples
-        batch = n_train if self.batch_size == -1 else self.batch_size
-        steps_per_epoch = max(1, math.ceil(n_train / batch))
-        epochs = round(_AUTO_STEPS / steps_per_epoch)
-        return int(min(_AUTO_MAX_EPOCHS, max(_AUTO_MIN_EPOCHS, epochs)))
+        held_out = self.validation_fraction if getattr(self, "early_stopping_", False) else 0.0
+        per_epoch = steps_per_epoch(n_samples, self.batch_size, held_out)
+        return epochs_for_steps(
+            _AUTO_STEPS, per_epoch, min_epochs=_AUTO_MIN_EPOCHS, max_epochs=_AUTO_MAX_EPOCHS
+        )
 
     def _check_fitted(self) -> None:
         self.check_is_fitted()
