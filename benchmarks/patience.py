@@ -18,8 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from skmi import estimate_mi
-from skmi._estimate import default_estimators
+from skmi import default_estimators, estimate_mi
 from skmi.datasets import make_task
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -12,9 +12,10 @@ def _estimate(args, parser) -> int:
     import numpy as np
 
     from skmi import default_estimators, estimate_mi
-    from skmi._estimate import EstimateWarning, _training_rows
+    from skmi._candidates import training_rows_per_fold
     from skmi._runtime import check_device
     from skmi._table import TableError, encode_table, read_table
+    from skmi._warnings import EstimateWarning
 
     try:
         import pandas  # noqa: F401
@@ -50,7 +51,7 @@ def _estimate(args, parser) -> int:
         f"target {args.target!r}: " + ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
     )
     candidates = default_estimators(
-        args.seed, n_samples=_training_rows(args.cv, X, y), n_classes=len(np.unique(y))
+        args.seed, n_samples=training_rows_per_fold(args.cv, X, y), n_classes=len(np.unique(y))
     )
     candidates[0].set_params(miclassifier__device=args.device)
     with warnings.catch_warnings(record=True) as caught:
@@ -159,7 +160,7 @@ def _estimate(args, parser) -> int:
 
 def _cli_advice(caught) -> str:
     """A warning of estimate_mi, with what to do in this command's own flags."""
-    from skmi._estimate import SmallClassWarning
+    from skmi._warnings import SmallClassWarning
 
     if issubclass(caught.category, SmallClassWarning):
         return f"{caught.message} Lower --cv, or add rows of that class."

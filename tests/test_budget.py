@@ -21,7 +21,8 @@ def test_training_rows_are_what_the_early_stopping_split_leaves():
         (300, 256, 0.0, 2),
         (256, 256, 0.0, 1),
         (300, 256, 0.1, 2),
-        (285, 256, 0.1, 1), (286, 256, 0.1, 2),
+        (285, 256, 0.1, 1),
+        (286, 256, 0.1, 2),
         (284, 32, 0.1, 8),
         (50, -1, 0.2, 1),
     ],
@@ -39,8 +40,6 @@ def test_epochs_for_steps_rounds_within_bounds():
 
 
 def test_auto_epochs_follow_the_rule():
-    rng = np.random.default_rng(1)
-    X, y = rng.normal(size=(1000, 3)), np.arange(1000) % 2
     clf = MIClassifier(early_stopping=False, random_state=0, num_threads=1, max_epochs="auto")
     assert clf._n_epochs(1000) == 200  # 4 steps an epoch: 500 epochs, capped at 200
     clf.set_params(batch_size=8)

@@ -135,7 +135,7 @@ def test_bad_input(X, y, kwargs, error, match):
     [(None, 20), (1_000, 20), (70_000, 20), (80_000, 18), (400_000, 4), (8_000_000, 3)],
 )
 def test_default_network_patience_is_capped_in_optimiser_steps(n_samples, patience):
-    from skmi._estimate import default_estimators
+    from skmi._candidates import default_estimators
 
     network = default_estimators(random_state=0, n_samples=n_samples)[0][-1]
     assert isinstance(network, MIClassifier)
@@ -144,7 +144,7 @@ def test_default_network_patience_is_capped_in_optimiser_steps(n_samples, patien
 
 @pytest.mark.parametrize(("cv", "n_train"), [(5, 400), (4, 375), (2, 250)])
 def test_default_candidates_are_sized_for_a_training_fold(monkeypatch, cv, n_train):
-    import skmi._estimate as estimate_module
+    import skmi._candidates as estimate_module
 
     sizes = []
 
@@ -194,7 +194,7 @@ def test_estimate_and_scorer_read_the_same_pointwise_mi():
     """One PMI path: estimate_mi's per-sample reading is MIScorer's, for an MIClassifier
     (logits, tau != 1) and for a predict_proba model with zero probabilities."""
     from skmi import MIScorer
-    from skmi._estimate import _posterior
+    from skmi._crossfit import posterior as _posterior
     from skmi._pmi import empirical_log_prior
 
     X, y = _fixed_task()
@@ -248,7 +248,7 @@ def test_bounds_are_reported_when_active():
 
 
 def test_projection_of_class_shares():
-    from skmi._estimate import _project_shares
+    from skmi._result import _project_shares
 
     ceilings = np.array([0.3, 0.2, 0.1])
     inside = np.array([0.1, 0.05, 0.02])
@@ -261,7 +261,7 @@ def test_projection_of_class_shares():
 
 
 def test_correction_is_shrunk_by_its_noise():
-    from skmi._estimate import _shrunk_correction
+    from skmi._result import _shrunk_correction
 
     rng = np.random.default_rng(0)
     clear = rng.normal(0.05, 0.01, 10_000)  # se 1e-4: kept
@@ -276,7 +276,7 @@ def test_correction_is_shrunk_by_its_noise():
 
 
 def test_em_mixture_weights_maximise_the_likelihood():
-    from skmi._estimate import _em_mixture_weights
+    from skmi._crossfit import _em_mixture_weights
 
     rng = np.random.default_rng(0)
     columns = rng.random((500, 3)) + 0.01
@@ -288,7 +288,7 @@ def test_em_mixture_weights_maximise_the_likelihood():
 
 
 def test_mixture_weights_never_read_below_the_prior_alone():
-    from skmi._estimate import _em_mixture_weights
+    from skmi._crossfit import _em_mixture_weights
 
     rng = np.random.default_rng(0)
     prior = np.full(400, 0.5)
@@ -332,7 +332,7 @@ def test_one_repeat_with_a_splitter_is_allowed():
 def test_twin_candidates_are_named_by_the_parameters_that_differ():
     from sklearn.ensemble import RandomForestClassifier
 
-    from skmi._estimate import _names
+    from skmi._candidates import candidate_names as _names
 
     candidates = [
         LogisticRegression(C=1.0),
@@ -361,7 +361,7 @@ def test_verbose_shows_a_progress_bar_over_the_folds(capsys):
 
 
 def test_normal_scores_fit_on_few_rows_without_a_warning():
-    from skmi._estimate import _NormalScores
+    from skmi._candidates import _NormalScores
 
     X = np.random.default_rng(0).normal(size=(40, 3))
     with warnings.catch_warnings():
@@ -371,7 +371,7 @@ def test_normal_scores_fit_on_few_rows_without_a_warning():
 
 
 def test_every_default_candidate_is_seeded():
-    from skmi._estimate import default_estimators
+    from skmi._candidates import default_estimators
 
     for candidate in default_estimators(random_state=3, n_samples=400, n_classes=3):
         seeds = {k: v for k, v in candidate.get_params().items() if k.endswith("random_state")}

@@ -1,0 +1,253 @@
+"""The cross-fitting of estimate_mi: folds (repeated at small n), every candidate
+fitted on each training part (and on a random half of it, for the extrapolation), and
+the held-out class probabilities each sample gets from models that did not see it."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, check_cv
+
+from skmi._candidates import candidate_names, seeded_clone
+from skmi._pmi import empirical_log_prior, model_pmi_table, pmi_of_mixture
+from skmi._warnings import EstimateWarning, SmallClassWarning
+
+# n_repeats="auto": repeat the cross-fitting until about this many rows have been scored
+# (at most _MAX_REPEATS times): cheap at small n, where one split's luck dominates.
+_AUTO_REPEAT_ROWS = 1000
+_MAX_REPEATS = 3
+# The mixture weights are fitted on at most this many rows (EM costs n x candidates).
+_MIXTURE_ROWS = 200_000
+
+
+@dataclass
+class CrossFit:
+    """What the cross-fitting leaves: held-out probabilities of the full-size and the
+    half-size models (``half`` is None without extrapolation), each split's training
+    rows with the true-class probabilities there, the candidates' names and the splits."""
+
+    full: Readings
+    half: Readings | None
+    train_parts: list
+    names: list
+    splits: list
+
+
+def cross_fit(candidates, X, y, labels, y_index, splits, *, extrapolate, rng, verbose) -> CrossFit:
+    """Fit every candidate on every split; a candidate that fails is left out, with a
+    warning (the error is raised when it is the only one)."""
+    n, n_classes = len(y), len(labels)
+    log_prior = empirical_log_prior(y_index, n_classes)
+    full = Readings(len(candidates), n, n_classes)
+    half = Readings(len(candidates), n, n_classes) if extrapolate else None
+    train_parts = []  # (training rows, true-class probabilities of each candidate)
+    failed = {}  # candidate -> why it could not be fitted; it is then left out
+    progress = progress_bar(len(splits), verbose)
+    for train, test in splits:
+        seed = rng.randint(2**31 - 1)
+        half_rows = half_split(train, y_index, seed) if extrapolate else None
+        train_true = np.zeros((len(candidates), len(train)))
+        for m, candidate in enumerate(candidates):
+            nothing = np.zeros((len(test), n_classes))
+            readings = [nothing, nothing]  # full, half
+            if m not in failed:
+                try:
+                    model = seeded_clone(candidate, seed).fit(X[train], y[train])
+                    readings[0] = posterior(model, X[test], labels, log_prior)
+                    train_true[m] = posterior(model, X[train], labels, log_prior)[
+                        np.arange(len(train)), y_index[train]
+                    ]
+                    if extrapolate:
+                        half_model = seeded_clone(candidate, seed).fit(X[half_rows], y[half_rows])
+                        readings[1] = posterior(half_model, X[test], labels, log_prior)
+                except ValueError as exc:  # e.g. a validation split too small for a class
+                    if len(candidates) == 1:
+                        raise
+                    failed[m] = str(exc)
+            full.add(m, test, readings[0])
+            if extrapolate:
+                half.add(m, test, readings[1])
+        full.next_split(test)
+        if extrapolate:
+            half.next_split(test)
+        train_parts.append((train, train_true))
+        progress.update(1)
+    progress.close()
+    if np.any(full.counts == 0):
+        raise ValueError(
+            f"cv must put every sample in a test fold; {int(np.sum(full.counts == 0))} "
+            "sample(s) were never scored."
+        )
+    names = candidate_names(candidates)
+    if failed:
+        keep = [m for m in range(len(candidates)) if m not in failed]
+        if not keep:
+            raise ValueError(f"No candidate could be fitted: {list(failed.values())}")
+        for m, reason in failed.items():
+            warnings.warn(
+                f"Candidate {names[m]} could not be fitted and was left out: {reason}",
+                EstimateWarning,
+                stacklevel=3,
+            )
+        names = [names[m] for m in keep]
+        full.keep(keep)
+        if extrapolate:
+            half.keep(keep)
+        train_parts = [(train, true[keep]) for train, true in train_parts]
+
+    return CrossFit(full, half, train_parts, names, splits)
+
+
+class Readings:
+    """Held-out class probabilities of each candidate, averaged over the test folds that
+    each sample falls in, and each repetition's true-class probabilities."""
+
+    def __init__(self, n_candidates: int, n_samples: int, n_classes: int):
+        self.sums = np.zeros((n_candidates, n_samples, n_classes))
+        self.counts = np.zeros(n_samples, dtype=int)
+        self.repeats = []  # per repetition: (rows, probabilities (candidates, rows, classes))
+        self._pending = {}
+        self._mean = None  # mean_proba, once all splits are in
+
+    def add(self, candidate: int, test, proba) -> None:
+        self._mean = None
+        self.sums[candidate, test] += proba
+        self._pending[candidate] = proba
+
+    def next_split(self, test) -> None:
+        """Close a split: file its probabilities under each sample's repetition."""
+        stacked = np.stack([self._pending[m] for m in sorted(self._pending)])
+        for repeat in np.unique(self.counts[test]):
+            rows = self.counts[test] == repeat
+            while len(self.repeats) <= repeat:
+                self.repeats.append([])
+            self.repeats[repeat].append((test[rows], stacked[:, rows]))
+        self.counts[test] += 1
+        self._pending = {}
+
+    def keep(self, candidates: list) -> None:
+        """Leave out every candidate not listed (those that could not be fitted)."""
+        self.sums = self.sums[candidates]
+        self._mean = None
+        self.repeats = [[(rows, p[candidates]) for rows, p in parts] for parts in self.repeats]
+
+    def mean_proba(self) -> np.ndarray:
+        # (candidates, n, classes): read by the weights and by the table; built once
+        if self._mean is None:
+            self._mean = self.sums / np.maximum(self.counts, 1)[None, :, None]
+        return self._mean
+
+    def mixture_weights(self, y_index, prior, rng) -> np.ndarray:
+        """Mixture weights (prior first) maximising the mean log-likelihood of the labels."""
+        proba = self.mean_proba()
+        true = proba[:, np.arange(len(y_index)), y_index]  # (candidates, n)
+        columns = np.vstack([prior[y_index][None, :], true]).T
+        if len(columns) > _MIXTURE_ROWS:
+            columns = columns[rng.choice(len(columns), _MIXTURE_ROWS, replace=False)]
+        return _em_mixture_weights(columns)
+
+    def mixture_pmi(self, weights, prior) -> np.ndarray:
+        """``log q(k|x) - log pi_k`` of the mixture, for every sample and class."""
+        return pmi_of_mixture(weights, self.mean_proba(), prior)
+
+    def per_repeat_readings(self, weights, y_index, prior) -> np.ndarray:
+        """The plain reading of each complete repetition, under the given weights."""
+        n = len(self.counts)
+        readings = []
+        for parts in self.repeats:
+            rows = np.concatenate([r for r, _ in parts])
+            if len(rows) != n:
+                continue  # a splitter that scores only some samples this many times
+            true = np.concatenate(
+                [p[:, np.arange(len(r)), y_index[r]] for r, p in parts], axis=1
+            )  # (candidates, n) in the order of rows
+            readings.append(float(pmi_of_mixture(weights, true, prior[y_index[rows]]).mean()))
+        return np.asarray(readings)
+
+
+def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e-10):
+    """Weights on the simplex maximising ``mean log(columns @ w)`` (EM; the objective is
+    concave, so EM climbs to its maximum). Column 0 is the prior, positive everywhere.
+
+    EM approaches a maximum on the simplex's edge slowly; where it stops short of the
+    prior alone (weight 1 on column 0, which reads exactly 0), the prior alone is taken,
+    so the reading is never below 0.
+    """
+    weights = np.full(columns.shape[1], 1.0 / columns.shape[1])
+    for _ in range(n_iter):
+        mixed = columns @ weights
+        updated = weights * (columns / mixed[:, None]).mean(axis=0)
+        updated /= updated.sum()
+        done = np.max(np.abs(updated - weights)) < tol
+        weights = updated
+        if done:
+            break
+    prior_only = np.eye(columns.shape[1])[0]
+    if np.mean(np.log(columns @ weights)) < np.mean(np.log(columns[:, 0])):
+        return prior_only
+    return weights
+
+
+def resolve_repeats(n_repeats, cv, n_samples: int) -> int:
+    if isinstance(n_repeats, str):
+        if n_repeats != "auto":
+            raise ValueError(f"n_repeats must be a positive int or 'auto'; got {n_repeats!r}.")
+        if not isinstance(cv, (int, np.integer)):
+            return 1
+        return int(np.clip(math.ceil(_AUTO_REPEAT_ROWS / n_samples), 1, _MAX_REPEATS))
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)):
+        raise ValueError(f"n_repeats must be a positive int or 'auto'; got {n_repeats!r}.")
+    if n_repeats < 1:
+        raise ValueError(f"n_repeats must be at least 1; got {n_repeats}.")
+    if n_repeats > 1 and not isinstance(cv, (int, np.integer)):
+        raise ValueError("n_repeats > 1 needs an int cv; pass a repeated splitter as cv instead.")
+    return int(n_repeats)
+
+
+def make_splits(cv, repeats: int, X, y, y_index, rng) -> list:
+    if isinstance(cv, (int, np.integer)):
+        if cv < 2:
+            raise ValueError(f"cv must be at least 2; got {cv}.")
+        smallest = int(np.bincount(y_index).min())
+        if smallest < cv:
+            warnings.warn(
+                f"The smallest class has {smallest} sample(s), fewer than the {int(cv)} "
+                "folds: some training parts lack it, and its share of the estimate is "
+                "underestimated.",
+                SmallClassWarning,
+                stacklevel=3,
+            )
+        seed = rng.randint(2**31 - 1)
+        if repeats == 1:
+            cv = StratifiedKFold(int(cv), shuffle=True, random_state=seed)
+        else:
+            cv = RepeatedStratifiedKFold(n_splits=int(cv), n_repeats=repeats, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The least populated class")
+            return list(cv.split(X, y_index))
+    return list(check_cv(cv, y, classifier=True).split(X, y_index))
+
+
+def half_split(train, y_index, seed) -> np.ndarray:
+    """A random half of ``train``, stratified: ceil(n_k / 2) rows of each class k."""
+    rng = np.random.RandomState(seed)
+    chosen = []
+    for k in np.unique(y_index[train]):
+        members = train[y_index[train] == k]
+        chosen.append(rng.permutation(members)[: math.ceil(len(members) / 2)])
+    return np.sort(np.concatenate(chosen))
+
+
+def posterior(model, X, labels, log_prior) -> np.ndarray:
+    """``q(k|x)`` under the scored data's prior, columns in the order of ``labels``."""
+    table = model_pmi_table(model, X, log_prior, labels)
+    return np.exp(table.values + log_prior)
+
+
+def progress_bar(total: int, verbose: int):
+    from tqdm.auto import tqdm  # a dependency of skorch
+
+    return tqdm(total=total, desc="estimate_mi folds", unit="fold", disable=not verbose)

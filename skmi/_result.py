@@ -1,0 +1,313 @@
+"""The result of estimate_mi: the mixture's reading, the extrapolation, the error bar
+and the bounds every reported value respects."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import norm
+
+from skmi._pmi import empirical_log_prior, pmi_of_mixture
+from skmi._warnings import EstimateWarning
+
+# Warn when the training-set reading exceeds the held-out one by more than this many nats
+# and this fraction of the held-out value: the model has memorised its training folds.
+_OVERFIT_GAP_NATS = 0.1
+_OVERFIT_GAP_FRACTION = 0.25
+# Learning-curve exponents a (gap ~ 1/n^a) that the confidence interval allows for; the
+# point estimate assumes a = 1. Between 1/2 and 2 on the tasks we benchmark.
+_EXPONENT_RANGE = (0.5, 2.0)
+
+
+@dataclass
+class MIEstimate:
+    """Result of :func:`estimate_mi`. All values in nats unless the name says bits.
+
+    Every reported value respects what mutual information can be:
+    ``0 <= mi <= entropy``, the interval lies within ``[0, entropy]``, each class's
+    contribution within ``[0, -pi_k log pi_k]`` and each fold value within
+    ``[0, entropy]``. ``bounds_active`` names the values that a bound changed.
+
+    Attributes
+    ----------
+    mi : float
+        The estimate: the plain cross-fitted reading ``lower_bound`` plus the
+        extrapolation ``correction`` to infinite training data, within ``[0, H(Y)]``.
+    stderr : float
+        Standard error of ``mi``: sampling error of the held-out values, the spread of
+        the repeated cross-fittings (or of the folds when there is one), the noise of
+        the extrapolation and half its size (its model uncertainty), combined.
+    ci : tuple of float
+        Confidence interval at level ``confidence``. Without extrapolation it is
+        ``mi ± z * stderr``. With it, the extrapolation is allowed any learning-curve
+        exponent between 1/2 and 2 (the gap falling like 1/n^a; the point estimate
+        takes a = 1): the upper end extrapolates the top of the correction's own
+        interval along the slowest curve, the lower end the applied correction along
+        the fastest, each widened by ``z`` times the sampling and fitting noise, so the
+        interval reaches further up than down. Then it is intersected with
+        ``[0, H(Y)]`` (where I(X; Y) must lie, so the cut never loses coverage).
+    confidence : float
+    fold_mi : ndarray of shape (n_splits,)
+        The estimate (plain reading plus the same relative correction) on each test
+        fold of each repetition.
+    per_class : dict
+        Each class's contribution to ``mi``; they sum to ``mi``.
+    lower_bound : float
+        The plain cross-fitted reading, without extrapolation: a lower bound on
+        I(X; Y) in expectation (up to the small optimism of fitting the mixture
+        weights on the same rows).
+    correction : float
+        What the extrapolation added to ``lower_bound`` (0 with ``extrapolate=False``).
+    train_mi : float
+        The plain reading on the training folds (an overestimate; shown for diagnosis).
+    entropy : float
+        ``H(Y)`` of the labels, an upper bound on I(X; Y).
+    n_samples : int
+    weights : dict
+        Weight of each candidate model in the mixture that is scored, and of the class
+        prior (key ``"prior"``); they sum to 1.
+    n_repeats : int
+        How many times each sample was scored (repetitions of the cross-fitting).
+    balanced_accuracy : float
+        Out-of-fold balanced accuracy of the same mixture, predicting the class with
+        the largest ``q(k|x) / pi_k`` (the balanced-error rule).
+    bounds_active : tuple of str
+        Which of ``"mi"``, ``"ci"``, ``"per_class"``, ``"fold_mi"`` a bound of
+        ``[0, H(Y)]`` (or a class's ceiling) changed; empty when none did.
+    pmi : ndarray of shape (n_samples,)
+        The plain out-of-fold pointwise MI of each sample (no extrapolation), always
+        within ``[log w_prior, -log pi_y]``.
+    labels : ndarray of shape (n_classes,)
+        The sorted class labels.
+    y_index : ndarray of shape (n_samples,)
+        Each sample's class as a position in ``labels`` (to group ``pmi`` by class).
+    """
+
+    mi: float
+    stderr: float
+    ci: tuple[float, float]
+    confidence: float
+    fold_mi: np.ndarray
+    per_class: dict
+    lower_bound: float
+    correction: float
+    train_mi: float
+    entropy: float
+    n_samples: int
+    weights: dict
+    n_repeats: int
+    balanced_accuracy: float
+    bounds_active: tuple = ()
+    pmi: np.ndarray = field(default=None, repr=False)
+    labels: np.ndarray = field(default=None, repr=False)
+    y_index: np.ndarray = field(default=None, repr=False)
+
+    @property
+    def mi_bits(self) -> float:
+        return self.mi / np.log(2)
+
+    @property
+    def ci_bits(self) -> tuple[float, float]:
+        return (self.ci[0] / np.log(2), self.ci[1] / np.log(2))
+
+    @property
+    def stderr_bits(self) -> float:
+        return self.stderr / np.log(2)
+
+    @property
+    def fraction_of_entropy(self) -> float:
+        """I(X; Y) / H(Y): the share of label uncertainty the features explain."""
+        return self.mi / self.entropy if self.entropy > 0 else 0.0
+
+    @property
+    def extrapolated(self) -> bool:
+        """Whether ``mi`` includes an extrapolation (``mi != lower_bound``)."""
+        return self.correction != 0.0
+
+    def __str__(self) -> str:
+        low, high = self.ci
+        reading = "extrapolated" if self.extrapolated else "plain held-out reading"
+        text = (
+            f"I(X;Y) = {self.mi:.4f} nats ({self.mi_bits:.4f} bits, {reading}), "
+            f"{self.confidence:.0%} CI [{low:.4f}, {high:.4f}] nats, "
+            f"stderr {self.stderr:.4f}; H(Y) = {self.entropy:.4f} nats; "
+            f"n = {self.n_samples}"
+        )
+        if self.bounds_active:
+            text += f"; bounds active: {', '.join(self.bounds_active)}"
+        return text
+
+
+def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstimate:
+    """Mixture weights, the reading and its extrapolation, the interval, the class
+    shares and the fold values, each held within its bounds."""
+    full, half, train_parts, names, splits = (
+        fit.full,
+        fit.half,
+        fit.train_parts,
+        fit.names,
+        fit.splits,
+    )
+    n, n_classes = len(y_index), len(labels)
+    log_prior = empirical_log_prior(y_index, n_classes)
+    prior = np.exp(log_prior)
+    weights = full.mixture_weights(y_index, prior, rng)
+    pmi_table = full.mixture_pmi(weights, prior)
+    pmi_full = pmi_table[np.arange(n), y_index]
+    lower_bound = float(pmi_full.mean())
+    repeat_readings = full.per_repeat_readings(weights, y_index, prior)
+    if extrapolate:
+        half_weights = half.mixture_weights(y_index, prior, rng)
+        pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
+        correction, correction_se, raw_correction = _shrunk_correction(
+            pmi_full - pmi_half,
+            repeat_readings - half.per_repeat_readings(half_weights, y_index, prior),
+        )
+        scale = correction / raw_correction if raw_correction > 0 else 0.0
+        values = pmi_full + scale * (pmi_full - pmi_half)
+    else:
+        correction = correction_se = raw_correction = 0.0
+        values = pmi_full
+    raw_mi = lower_bound + correction
+    fold_raw = np.array([values[test].mean() for _, test in splits])
+    spread = _spread(values, repeat_readings, fold_raw)
+    stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
+    entropy = float(-(prior * log_prior).sum())
+    z = float(norm.ppf(0.5 + confidence / 2))
+    # The 1/n extrapolation adds `correction` once; a gap falling like 1/n^a adds
+    # correction / (2^a - 1): a third of it for a = 2, 2.41 times it for a = 1/2. The
+    # upper end takes the slowest curve and the top of the correction's own interval
+    # (a flat learning curve between n/2 and n may hide a gap), the lower end the
+    # fastest curve and the applied, shrunk correction.
+    if extrapolate:
+        top = max(raw_correction + z * correction_se, 0.0) / (2 ** _EXPONENT_RANGE[0] - 1)
+        bottom = correction / (2 ** _EXPONENT_RANGE[1] - 1)
+        raw_ci = (
+            lower_bound + bottom - z * math.hypot(spread, correction_se),
+            lower_bound + top + z * spread,
+        )
+    else:
+        raw_ci = (raw_mi - z * spread, raw_mi + z * spread)
+    active = []
+    mi = _within(raw_mi, 0.0, entropy, "mi", active)
+    ci = (float(np.clip(raw_ci[0], 0.0, entropy)), float(np.clip(raw_ci[1], 0.0, entropy)))
+    if ci != raw_ci:
+        active.append("ci")
+    ceilings = -prior * log_prior
+    shares = np.array([prior[k] * values[y_index == k].mean() for k in range(n_classes)])
+    projected = _project_shares(shares, ceilings, mi)
+    if not np.allclose(projected, shares, rtol=0, atol=1e-12):
+        active.append("per_class")
+    fold_mi = np.clip(fold_raw, 0.0, entropy)
+    if np.any(fold_mi != fold_raw):
+        active.append("fold_mi")
+
+    train_value = _training_reading(train_parts, weights, y_index, prior)
+    gap = train_value - lower_bound
+    # Only for one model: a mixture weighs its candidates by held-out likelihood, so a
+    # memorising candidate (a random forest reads far higher on its training rows) gets
+    # little weight and no warning is due.
+    single = len(names) == 1
+    if single and gap > _OVERFIT_GAP_NATS and gap > _OVERFIT_GAP_FRACTION * abs(lower_bound):
+        warnings.warn(
+            f"The training folds read {train_value:.3f} nats against {lower_bound:.3f} held "
+            "out: the model overfits, so the estimate is likely too low. Try early stopping, "
+            "a smaller network or more data.",
+            EstimateWarning,
+            stacklevel=3,
+        )
+    recalls = [np.mean(np.argmax(pmi_table[y_index == k], 1) == k) for k in range(n_classes)]
+    return MIEstimate(
+        mi=mi,
+        stderr=stderr,
+        ci=ci,
+        confidence=confidence,
+        fold_mi=fold_mi,
+        per_class={
+            (label.item() if hasattr(label, "item") else label): float(projected[k])
+            for k, label in enumerate(labels)
+        },
+        lower_bound=lower_bound,
+        correction=float(correction),
+        train_mi=train_value,
+        entropy=entropy,
+        n_samples=n,
+        weights={
+            "prior": float(weights[0]),
+            **dict(zip(names, map(float, weights[1:]), strict=True)),
+        },
+        n_repeats=int(full.counts.min()),
+        balanced_accuracy=float(np.mean(recalls)),
+        bounds_active=tuple(active),
+        pmi=pmi_full,
+        labels=labels,
+        y_index=y_index,
+    )
+
+
+def _shrunk_correction(differences, repeat_differences) -> tuple[float, float, float]:
+    """The extrapolation ``mean(full - half)``, shrunk towards 0 by its signal-to-noise.
+
+    Returns ``(applied, its standard error, raw)``. The correction cannot be negative in
+    expectation (more training data cannot hurt a consistent model), so a negative one
+    is noise and gives 0. Otherwise it is multiplied by ``c^2 / (c^2 + se^2)``, the
+    factor that minimises the mean squared error of a normal estimate of known noise.
+    """
+    raw = float(np.mean(differences))
+    se = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
+    if len(repeat_differences) > 1:
+        se = max(se, float(np.std(repeat_differences, ddof=1) / np.sqrt(len(repeat_differences))))
+    if raw <= 0:
+        return 0.0, se, raw
+    return raw * raw**2 / (raw**2 + se**2), se, raw
+
+
+def _spread(values, repeat_readings, fold_readings) -> float:
+    """Standard error of the estimate from sampling and model fitting.
+
+    * sampling: the spread of the per-sample values over sqrt(n);
+    * model fitting: with repeated cross-fitting, the spread of the repetitions'
+      readings over sqrt(repeats); with one, the spread of the fold readings over
+      sqrt(folds), or the sampling error if larger (the two overlap).
+    """
+    sampling = float(values.std(ddof=1) / np.sqrt(len(values)))
+    if len(repeat_readings) > 1:
+        fitting = float(np.std(repeat_readings, ddof=1) / np.sqrt(len(repeat_readings)))
+        return math.hypot(sampling, fitting)
+    k = len(fold_readings)
+    folds = float(np.std(fold_readings, ddof=1) / np.sqrt(k)) if k > 1 else 0.0
+    return max(sampling, folds)
+
+
+def _within(value: float, low: float, high: float, name: str, active: list) -> float:
+    clipped = float(min(max(value, low), high))
+    if clipped != value:
+        active.append(name)
+    return clipped
+
+
+def _project_shares(shares, ceilings, total) -> np.ndarray:
+    """The per-class vector nearest ``shares`` with each entry in ``[0, ceiling]`` and
+    the sum ``total`` (Euclidean projection: a common shift, then the box)."""
+    if np.all((shares >= 0) & (shares <= ceilings)) and np.isclose(shares.sum(), total):
+        return shares
+    low, high = float(np.min(shares - ceilings)), float(np.max(shares))
+    for _ in range(200):  # bisection on the shift: the clipped sum falls as it grows
+        shift = (low + high) / 2
+        if np.clip(shares - shift, 0, ceilings).sum() > total:
+            low = shift
+        else:
+            high = shift
+    return np.clip(shares - (low + high) / 2, 0, ceilings)
+
+
+def _training_reading(train_parts, weights, y_index, prior) -> float:
+    """The mixture's plain reading on the training folds, averaged by their sizes."""
+    readings, sizes = [], []
+    for train, true in train_parts:
+        readings.append(float(pmi_of_mixture(weights, true, prior[y_index[train]]).mean()))
+        sizes.append(len(train))
+    return float(np.average(readings, weights=sizes))
