@@ -120,10 +120,18 @@ def final_estimator(estimator):
 
 
 def reads_logits(estimator) -> bool:
-    """Whether ``estimator`` ends in an MIClassifier, read through its prior-free logits."""
-    from skmi._classifier import MIClassifier
+    """Whether ``estimator`` ends in a model read through its prior-free logits.
 
-    return isinstance(final_estimator(estimator), MIClassifier)
+    That is an MIClassifier, or any classifier with its interface: ``decision_function``
+    logits ``f``, ``tau`` and ``class_prior_`` (the prior-free logits are ``f + (tau - 1)
+    log class_prior_``) and a ``prior_free_logits`` method. Checked by interface, not by
+    class, so that this algebra module does not import the classifier built on it.
+    """
+    final = final_estimator(estimator)
+    return all(
+        hasattr(final, name)
+        for name in ("prior_free_logits", "decision_function", "tau", "class_prior_")
+    )
 
 
 def model_prior_free_logits(estimator, X) -> np.ndarray:
