@@ -4,18 +4,38 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import warnings
 
 
 def _estimate(args, parser) -> int:
-    import numpy as np
+    """``skmi estimate``: read the table, estimate, build the report, then print it."""
+    loaded = _load_table(args, parser)
+    if isinstance(loaded, int):
+        return loaded
+    X, y, info = loaded
+    say = (lambda *a: None) if args.json else (lambda *a: print(*a))
+    for line in _table_lines(args, info):
+        say(line)
+    try:
+        result, notes = _run_estimate(args, X, y)
+    except ValueError as exc:
+        print(f"skmi estimate: error: {exc}", file=sys.stderr)
+        return 2
+    report = build_report(args, info, result, notes)
+    if args.plot:
+        if not _write_plot(result, args.plot):
+            return 2
+        report["plot"] = str(args.plot)
+    print(json.dumps(report, indent=2) if args.json else "\n".join(report_lines(report)))
+    return 0
 
-    from skmi import default_estimators, estimate_mi
-    from skmi._candidates import training_rows_per_fold
+
+def _load_table(args, parser):
+    """``(X, y, info)`` of the table, or the exit status of a problem already reported."""
     from skmi._runtime import check_device
     from skmi._table import TableError, encode_table, read_table
-    from skmi._warnings import EstimateWarning
 
     try:
         import pandas  # noqa: F401
@@ -31,49 +51,60 @@ def _estimate(args, parser) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     try:
-        X, y, info = encode_table(read_table(args.data), args.target, dropna=args.dropna)
+        return encode_table(read_table(args.data), args.target, dropna=args.dropna)
     except TableError as exc:
         print(f"skmi estimate: error: {exc}", file=sys.stderr)
         return 2
-    say = (lambda *a: None) if args.json else (lambda *a: print(*a))
-    say(
+
+
+def _table_lines(args, info) -> list[str]:
+    dropped = info["rows_dropped"]
+    lines = [
         f"{args.data}: {info['rows']} rows"
-        + (
-            f" ({info['rows_dropped']} with missing values left out)"
-            if info["rows_dropped"]
-            else ""
-        )
+        + (f" ({dropped} with missing values left out)" if dropped else "")
         + f", {info['feature_columns']} feature columns -> {info['encoded_features']} features"
-    )
+    ]
     if info["one_hot_columns"]:
-        say("one-hot encoded: " + ", ".join(info["one_hot_columns"]))
-    say(
-        f"target {args.target!r}: " + ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
-    )
+        lines.append("one-hot encoded: " + ", ".join(info["one_hot_columns"]))
+    counts = ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
+    lines.append(f"target {args.target!r}: {counts}")
+    return lines
+
+
+def _run_estimate(args, X, y):
+    """The estimate with the command's options, and the advice from its warnings."""
+    import numpy as np
+
+    from skmi import default_estimators, estimate_mi
+    from skmi._candidates import training_rows_per_fold
+    from skmi._warnings import EstimateWarning
+
     candidates = default_estimators(
         args.seed, n_samples=training_rows_per_fold(args.cv, X, y), n_classes=len(np.unique(y))
     )
     candidates[0].set_params(miclassifier__device=args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            result = estimate_mi(
-                X,
-                y,
-                estimator=candidates,
-                cv=args.cv,
-                extrapolate=not args.no_extrapolate,
-                random_state=args.seed,
-                verbose=0 if args.quiet else 1,
-            )
-        except ValueError as exc:
-            print(f"skmi estimate: error: {exc}", file=sys.stderr)
-            return 2
+        result = estimate_mi(
+            X,
+            y,
+            estimator=candidates,
+            cv=args.cv,
+            extrapolate=not args.no_extrapolate,
+            random_state=args.seed,
+            verbose=0 if args.quiet else 1,
+        )
     # skmi's own warnings (the overfitting check) are part of the answer; library chatter
     # (e.g. sklearn shrinking n_quantiles on small folds) is not
     notes = sorted({_cli_advice(w) for w in caught if issubclass(w.category, EstimateWarning)})
-    ln2 = np.log(2)
-    report = {
+    return result, notes
+
+
+def build_report(args, info, result, notes) -> dict:
+    """Every figure of the estimate, as the JSON output has them (the text is made from
+    this dict too, so the two cannot disagree)."""
+    ln2 = math.log(2)
+    return {
         "file": str(args.data),
         "target": args.target,
         "mi_nats": result.mi,
@@ -101,61 +132,59 @@ def _estimate(args, parser) -> int:
         "warnings": notes,
         **{k: info[k] for k in ("rows", "rows_dropped", "encoded_features", "class_counts")},
     }
-    if args.plot:
-        try:
-            import matplotlib
 
-            matplotlib.use("Agg")  # a file, never a window
-            from skmi.plotting import plot_pmi
 
-            fig = plot_pmi(result)
-            fig.savefig(args.plot, dpi=120, bbox_inches="tight")
-            report["plot"] = str(args.plot)
-        except ImportError:
-            print(
-                "skmi estimate: --plot needs matplotlib: pip install 'skmi[plot]'", file=sys.stderr
-            )
-            return 2
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
-    low, high = result.ci
-    print(
-        f"I(X;Y) = {result.mi:.4f} nats ({result.mi_bits:.4f} bits), "
-        f"{result.confidence:.0%} CI [{low:.4f}, {high:.4f}] nats "
-        f"= [{low / ln2:.4f}, {high / ln2:.4f}] bits"
-    )
-    if result.extrapolated:
-        print(
+def report_lines(report: dict) -> list[str]:
+    """The text output of a report."""
+    low, high = report["ci_nats"]
+    low_bits, high_bits = report["ci_bits"]
+    lines = [
+        f"I(X;Y) = {report['mi_nats']:.4f} nats ({report['mi_bits']:.4f} bits), "
+        f"{report['confidence']:.0%} CI [{low:.4f}, {high:.4f}] nats "
+        f"= [{low_bits:.4f}, {high_bits:.4f}] bits"
+    ]
+    if report["reading"] == "extrapolated":
+        lines.append(
             f"         extrapolated to unlimited training data: the plain held-out reading "
-            f"{result.lower_bound:.4f} nats (a lower bound in expectation) "
-            f"+ {result.correction:.4f}"
+            f"{report['lower_bound_nats']:.4f} nats (a lower bound in expectation) "
+            f"+ {report['correction_nats']:.4f}"
         )
     else:
-        print("         plain held-out reading: a lower bound on I(X;Y) in expectation")
-    print(
-        f"H(Y)   = {result.entropy:.4f} nats ({result.entropy / ln2:.4f} bits): the features "
-        f"explain {result.fraction_of_entropy:.1%} of the label entropy"
+        lines.append("         plain held-out reading: a lower bound on I(X;Y) in expectation")
+    lines += [
+        f"H(Y)   = {report['entropy_nats']:.4f} nats ({report['entropy_bits']:.4f} bits): the "
+        f"features explain {report['fraction_of_entropy']:.1%} of the label entropy",
+        f"balanced accuracy (out-of-fold, balanced-error rule): {report['balanced_accuracy']:.3f}",
+        "per-class contributions (nats, sum to I):",
+        *(f"  {label}: {value:+.4f}" for label, value in report["per_class_nats"].items()),
+    ]
+    mixture = ", ".join(f"{name} {w:.2f}" for name, w in report["model_weights"].items())
+    lines.append(
+        f"mixture weights: {mixture}; {report['cv']}-fold cross-fitting x "
+        f"{report['n_repeats']}, seed {report['seed']}"
     )
-    print(f"balanced accuracy (out-of-fold, balanced-error rule): {result.balanced_accuracy:.3f}")
-    print("per-class contributions (nats, sum to I):")
-    for label, value in result.per_class.items():
-        print(f"  {label}: {value:+.4f}")
-    mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in result.weights.items())
-    print(
-        f"mixture weights: {mixture}; {args.cv}-fold cross-fitting x {result.n_repeats}, "
-        f"seed {args.seed}"
-    )
-    if result.bounds_active:
-        print(
-            "bounds active: " + ", ".join(result.bounds_active) + " (held within 0 <= I(X;Y) "
-            "<= H(Y) and each class's share within [0, -p log p])"
+    if report["bounds_active"]:
+        lines.append(
+            "bounds active: " + ", ".join(report["bounds_active"]) + " (held within 0 <= "
+            "I(X;Y) <= H(Y) and each class's share within [0, -p log p])"
         )
-    for note in notes:
-        print(f"warning: {note}")
-    if args.plot:
-        print(f"plot written to {args.plot}")
-    return 0
+    lines += [f"warning: {note}" for note in report["warnings"]]
+    if "plot" in report:
+        lines.append(f"plot written to {report['plot']}")
+    return lines
+
+
+def _write_plot(result, path) -> bool:
+    try:
+        import matplotlib
+    except ImportError:
+        print("skmi estimate: --plot needs matplotlib: pip install 'skmi[plot]'", file=sys.stderr)
+        return False
+    matplotlib.use("Agg")  # a file, never a window
+    from skmi.plotting import plot_pmi
+
+    plot_pmi(result).savefig(path, dpi=120, bbox_inches="tight")
+    return True
 
 
 def _cli_advice(caught) -> str:
