@@ -41,6 +41,10 @@ _AUTO_STEPS = 2000
 _AUTO_MIN_EPOCHS, _AUTO_MAX_EPOCHS = 10, 200
 
 
+# What scikit-learn's validate_data records about the training input.
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
+
 class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
     """Training with the class prior of the data; see :class:`skmi.MIClassifier`."""
 
@@ -185,17 +189,26 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         keep_network = bool(self.initialized_) and hasattr(self, "class_prior_")
         keep_network = keep_network and (incremental or bool(self.warm_start))
         weight = check_sample_weight(sample_weight, y)
-        X, y = self._validate_X(X, y=y, reset=not keep_network)
-        check_classification_targets(y)
-        if keep_network:
-            labels = self.classes_
-            y_index = encode_labels(y, labels, len(labels))[0]
-        else:
-            labels, y_index = self._fit_labels(y, classes)
-        counts = np.bincount(y_index, weights=weight, minlength=len(labels))
-        if incremental and keep_network:
-            counts = counts + self._class_counts_
-        self._check_class_counts(labels, counts, weight, allow_absent=incremental)
+        # validate_data(reset=True) records the new X's width and names before the labels
+        # are checked: put them back if any check fails.
+        recorded = {k: v for k, v in vars(self).items() if k in _INPUT_ATTRIBUTES}
+        try:
+            X, y = self._validate_X(X, y=y, reset=not keep_network)
+            check_classification_targets(y)
+            if keep_network:
+                labels = self.classes_
+                y_index = encode_labels(y, labels, len(labels))[0]
+            else:
+                labels, y_index = self._fit_labels(y, classes)
+            counts = np.bincount(y_index, weights=weight, minlength=len(labels))
+            if incremental and keep_network:
+                counts = counts + self._class_counts_
+            self._check_class_counts(labels, counts, weight, allow_absent=incremental)
+        except (ValueError, TypeError):
+            for name in _INPUT_ATTRIBUTES:
+                vars(self).pop(name, None)
+            vars(self).update(recorded)
+            raise
 
         seen = counts > 0
         self._class_counts_ = counts

@@ -137,6 +137,16 @@ def test_bad_sample_weight_fails_before_the_fitted_model_is_touched(fitted, data
     np.testing.assert_array_equal(clf.predict_proba(X), before)
 
 
+def test_a_refit_with_bad_labels_keeps_the_fitted_model(fitted, data):
+    X, y = data
+    clf = clone(fitted).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X[:, :3], np.zeros(len(y)))  # another width, one class
+    assert clf.n_features_in_ == 4
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
 def test_a_class_with_zero_total_weight_is_named(data):
     X, y = data
     with pytest.raises(ValueError, match=r"classes \[1\] have no samples with a positive"):
