@@ -94,7 +94,12 @@ def main(argv=None):
             # a run of one mutant makes mutmut generate them all and map the tests
             generated = statuses(mutmut("results", "--all", "true"))
             if not generated:
-                mutmut("run", "--max-children", str(args.jobs), "skmi._pmi.x__n_rows__mutmut_1")
+                mutmut(
+                    "run",
+                    "--max-children",
+                    str(args.jobs),
+                    "skmi._pmi.x_softmax_under_prior__mutmut_1",
+                )
                 generated = statuses(mutmut("results", "--all", "true"))
             names = sorted(generated)
             rng = random.Random(0)
