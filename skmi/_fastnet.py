@@ -47,6 +47,12 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
         ``"bf16"`` runs the forward pass under ``torch.autocast`` with bfloat16.
     """
 
+    # "auto" for get_params, a torch device for every other read (see DeviceParameter)
+    device = DeviceParameter()
+    # skorch's fitted state, until initialize() sets it on the instance
+    initialized_ = False
+    history_ = None
+
     def __init__(self, module, *args, num_threads="auto", precision="float32", **kwargs):
         super().__init__(module, *args, **kwargs)
         self.num_threads = num_threads
@@ -56,10 +62,6 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
         # attributes below stand in for that state until initialize() sets it.
         for name in ("history_", "initialized_"):
             vars(self).pop(name, None)
-
-    device = DeviceParameter()
-    initialized_ = False
-    history_ = None
 
     @property
     def virtual_params_(self) -> dict:
