@@ -64,6 +64,12 @@ class MIClassifier(PriorCorrectedNet):
     lr : float, default=1e-3
     max_epochs : "auto" or int, default="auto"
         ``"auto"``: about 2,000 optimiser steps, between 10 and 200 epochs.
+    max_steps : int or None, default=None
+        A budget in optimiser steps instead of epochs: about ``max_steps`` steps as
+        whole epochs (at least 1, at most ``max_epochs`` when that is an int), counted
+        on the rows left after the early-stopping split. The same budget then holds for
+        data of any size, e.g. to compare resamplers that change how many rows a
+        network sees. None: ``max_epochs`` decides.
     batch_size : int, default=256
     early_stopping : "auto" or bool, default="auto"
         Hold out a stratified ``validation_fraction`` of the data, stop when its loss
@@ -167,6 +173,7 @@ class MIClassifier(PriorCorrectedNet):
         optimizer=torch.optim.AdamW,
         lr: float = 1e-3,
         max_epochs="auto",
+        max_steps: int | None = None,
         batch_size: int = 256,
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
@@ -204,6 +211,7 @@ class MIClassifier(PriorCorrectedNet):
             **kwargs,
         )
         self.tau = tau
+        self.max_steps = max_steps
         self.test_prior = test_prior
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout

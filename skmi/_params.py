@@ -52,6 +52,8 @@ def interval(low: float, high: float, closed: str) -> Accepts:
 
 
 def _same(value, option) -> bool:
+    if option is None:
+        return value is None
     if isinstance(option, str):
         return isinstance(value, str) and value == option
     return not isinstance(value, (bool, np.bool_, str)) and value == option
@@ -86,6 +88,7 @@ PARAMETER_CONSTRAINTS: dict[str, tuple[list[Accepts], type[Exception]]] = {
     ),
     "dropout": ([interval(0, 1, "left")], ValueError),
     "max_epochs": ([options("auto"), POSITIVE_INT], ValueError),
+    "max_steps": ([options(None), POSITIVE_INT], ValueError),
     "batch_size": ([POSITIVE_INT, options(-1)], ValueError),
     "tol": ([interval(0, math.inf, "left")], ValueError),
     "lr": ([interval(0, math.inf, "neither")], ValueError),

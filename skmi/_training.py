@@ -312,10 +312,15 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         return True
 
     def _n_epochs(self, n_samples: int) -> int:
-        if not isinstance(self.max_epochs, str):
+        """Epochs of a fit: ``max_steps`` or ``max_epochs`` through the one budget rule."""
+        explicit = not isinstance(self.max_epochs, str)
+        if self.max_steps is None and explicit:
             return int(self.max_epochs)
         held_out = self.validation_fraction if getattr(self, "early_stopping_", False) else 0.0
         per_epoch = steps_per_epoch(n_samples, self.batch_size, held_out)
+        if self.max_steps is not None:
+            cap = int(self.max_epochs) if explicit else math.inf
+            return epochs_for_steps(self.max_steps, per_epoch, min_epochs=1, max_epochs=cap)
         return epochs_for_steps(
             _AUTO_STEPS, per_epoch, min_epochs=_AUTO_MIN_EPOCHS, max_epochs=_AUTO_MAX_EPOCHS
         )

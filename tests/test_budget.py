@@ -44,3 +44,16 @@ def test_auto_epochs_follow_the_rule():
     assert clf._n_epochs(1000) == 200  # 4 steps an epoch: 500 epochs, capped at 200
     clf.set_params(batch_size=8)
     assert clf._n_epochs(1000) == 16  # 125 steps an epoch
+
+
+def test_max_steps_is_a_budget_in_optimiser_steps():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(1000, 3)), np.arange(1000) % 2
+    params = dict(early_stopping=False, random_state=0, num_threads=1, batch_size=256)
+    clf = MIClassifier(max_steps=100, **params).fit(X, y)
+    assert clf.epochs_planned_ == len(clf.history_) == 25  # 4 steps an epoch
+    assert sum(row["train_batch_count"] for row in clf.history_) == 100
+    assert MIClassifier(max_steps=100, max_epochs=10, **params)._n_epochs(1000) == 10
+    assert MIClassifier(max_steps=1, **params)._n_epochs(1000) == 1  # at least one epoch
+    with pytest.raises(ValueError, match="max_steps must be None or an int >= 1"):
+        MIClassifier(max_steps=0, **params).fit(X, y)
