@@ -17,6 +17,7 @@ how it runs:
 
 from __future__ import annotations
 
+import inspect
 from contextlib import contextmanager
 
 import numpy as np
@@ -125,6 +126,10 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
             yield
 
     def __setstate__(self, state):
+        # A model pickled before a parameter existed gets that parameter's default.
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not inspect.Parameter.empty and name not in state:
+                state[name] = param.default
         # skorch maps saved tensors to state["device"]: give it this machine's resolution
         # of the requested device, not the one pinned where the model was saved.
         requested = state.get("device", "auto")

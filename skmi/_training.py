@@ -202,7 +202,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
                 labels, y_index = self._fit_labels(y, classes)
             counts = np.bincount(y_index, weights=weight, minlength=len(labels))
             if incremental and keep_network:
-                counts = counts + self._class_counts_
+                counts = counts + self._previous_counts(counts.sum())
             self._check_class_counts(labels, counts, weight, allow_absent=incremental)
         except (ValueError, TypeError):
             for name in _INPUT_ATTRIBUTES:
@@ -243,6 +243,13 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
                 **fit_params,
             )
         return self
+
+    def _previous_counts(self, batch_total: float) -> np.ndarray:
+        """Class counts of the data trained on so far. A model loaded from saved
+        parameters (or pickled by an older skmi) knows only its prior: that counts as
+        much as the new batch."""
+        counts = getattr(self, "_class_counts_", None)
+        return self.class_prior_ * batch_total if counts is None else counts
 
     def _fit_labels(self, y, classes):
         """Class labels (from ``classes``, the ``classes`` parameter or ``y``) and the
