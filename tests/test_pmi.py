@@ -192,3 +192,11 @@ def test_empirical_log_prior_of_an_absent_class_is_silent():
         log_prior = empirical_log_prior(np.array([1, 1, 1]), 2)
     assert log_prior.dtype == np.float64
     np.testing.assert_array_equal(log_prior, [-np.inf, 0.0])
+
+
+def test_a_zero_prior_gives_probability_zero_silently():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log(0) = -inf is intended here
+        proba = softmax_under_prior(LOGITS, [0.5, 0.5, 0.0])
+    np.testing.assert_array_equal(proba[:, 2], 0.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
