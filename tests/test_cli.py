@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from skmi._cli import build_parser, main
 from skmi._demo import long_tailed_digits, run_demo
@@ -269,3 +270,49 @@ def test_demo_flags_reach_the_demo(monkeypatch):
     assert main(["demo", "--quiet", "--seeds", "2"]) == 0
     assert main(["demo"]) == 0
     assert calls == [{"seeds": 2, "quiet": True}, {"seeds": 3, "quiet": False}]
+
+
+def test_the_progress_bar_follows_quiet(table_file, monkeypatch, capsys):
+    import skmi
+
+    real, seen = skmi.estimate_mi, []
+
+    def recording(X, y, **kwargs):
+        seen.append(kwargs["verbose"])
+        return real(X[:300], y[:300], **{**kwargs, "estimator": LogisticRegression()})
+
+    monkeypatch.setattr(skmi, "estimate_mi", recording)
+    path, _, _ = table_file
+    args = ["estimate", str(path), "--target", "label", "--json"]
+    assert main(args) == 0 and main([*args, "--quiet"]) == 0
+    assert seen == [1, 0]
+
+
+def test_the_text_report_says_which_reading_it_is():
+    from skmi._cli import report_lines
+
+    report = {
+        "ci_nats": [0.1, 0.3],
+        "ci_bits": [0.14, 0.43],
+        "mi_nats": 0.2,
+        "mi_bits": 0.29,
+        "confidence": 0.95,
+        "reading": "plain",
+        "lower_bound_nats": 0.2,
+        "correction_nats": 0.0,
+        "entropy_nats": 0.69,
+        "entropy_bits": 1.0,
+        "fraction_of_entropy": 0.29,
+        "balanced_accuracy": 0.7,
+        "per_class_nats": {"a": 0.1, "b": 0.1},
+        "model_weights": {"prior": 0.1, "LogisticRegression": 0.9},
+        "cv": 5,
+        "n_repeats": 1,
+        "seed": 0,
+        "bounds_active": [],
+        "warnings": [],
+    }
+    lines = report_lines(report)
+    assert lines[1] == "         plain held-out reading: a lower bound on I(X;Y) in expectation"
+    extrapolated = report_lines({**report, "reading": "extrapolated", "correction_nats": 0.05})
+    assert "extrapolated to unlimited training data" in extrapolated[1]

@@ -376,3 +376,23 @@ def test_every_default_candidate_is_seeded():
     for candidate in default_estimators(random_state=3, n_samples=400, n_classes=3):
         seeds = {k: v for k, v in candidate.get_params().items() if k.endswith("random_state")}
         assert seeds and all(isinstance(v, int) for v in seeds.values()), candidate
+
+
+def test_the_printed_result_names_the_active_bounds(linear_task):
+    import dataclasses
+
+    X, y, _ = linear_task
+    result = estimate_mi(X[:400], y[:400], estimator=LogisticRegression(), random_state=0)
+    text = str(dataclasses.replace(result, bounds_active=("mi", "ci")))
+    assert text.startswith("I(X;Y) = ") and text.endswith("; bounds active: mi, ci")
+    assert "bounds active" not in str(dataclasses.replace(result, bounds_active=()))
+
+
+def test_the_default_network_batch_follows_the_training_rows():
+    from skmi._candidates import default_estimators
+
+    def batch(n):
+        return default_estimators(random_state=0, n_samples=n)[0][-1].batch_size
+
+    assert batch(400) == 64 and batch(120) == 32 and batch(8000) == 256
+    assert default_estimators(random_state=0)[0][-1].batch_size == 256

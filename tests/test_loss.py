@@ -67,3 +67,17 @@ def test_a_placeholder_is_refilled_on_the_criterions_own_device():
     fresh.load_state_dict(saved)
     assert fresh.log_prior.device.type == "meta" and fresh.log_prior.shape == (2,)
     assert fresh.class_weight.device.type == "meta"
+
+
+@pytest.mark.filterwarnings("ignore:for .*copying from a non-meta parameter")
+def test_set_prior_stays_on_the_criterions_device():
+    loss = PCSoftmaxLoss([0.5, 0.5], class_weight=[1.0, 1.0]).to("meta")
+    loss.set_prior([0.9, 0.1], class_weight=[1.0, 9.0])
+    assert loss.log_prior.device.type == "meta" and loss.class_weight.device.type == "meta"
+    cpu = PCSoftmaxLoss([0.5, 0.5])
+    cpu.set_prior([0.9, 0.1])
+    assert (
+        torch.allclose(cpu.log_prior.exp(), torch.tensor([0.9, 0.1])) and cpu.class_weight is None
+    )
+    with pytest.raises(ValueError, match="2 entries"):
+        cpu.set_prior([0.2, 0.3, 0.5])

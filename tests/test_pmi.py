@@ -1,5 +1,6 @@
 """The one PMI path: skmi._pmi, pinned against formulas written out by hand."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -200,3 +201,17 @@ def test_a_zero_prior_gives_probability_zero_silently():
         proba = softmax_under_prior(LOGITS, [0.5, 0.5, 0.0])
     np.testing.assert_array_equal(proba[:, 2], 0.0)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_the_floor_warning_points_at_the_callers_caller():
+    # true_class is called by a reader (metrics, estimate_mi) on behalf of user code: the
+    # warning names the line of user code that called the reader.
+    table = pmi_from_proba(np.array([[1.0, 0.0]]), np.log([0.5, 0.5]))
+
+    def reader():
+        return table.true_class(np.array([1]))
+
+    with pytest.warns(UserWarning) as caught:
+        line = inspect.currentframe().f_lineno + 1
+        reader()
+    assert caught[0].filename == __file__ and caught[0].lineno == line

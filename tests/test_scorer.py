@@ -217,3 +217,11 @@ def test_a_step_named_parameter_does_not_confuse_unwrapping(imbalanced_task):
 
     clf = StepsClassifier(max_epochs=2, random_state=0).fit(X, y)
     assert np.isfinite(MIScorer()(clf, X, y))
+
+
+def test_the_scorer_asks_for_sample_weight_only_when_told():
+    default = MIScorer().get_metadata_routing()
+    assert default.owner == "MIScorer"
+    assert default.score.requests == {"sample_weight": None}
+    asked = MIScorer().set_score_request(sample_weight=True).get_metadata_routing()
+    assert asked.score.requests == {"sample_weight": True}
