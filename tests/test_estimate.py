@@ -396,3 +396,26 @@ def test_the_default_network_batch_follows_the_training_rows():
 
     assert batch(400) == 64 and batch(120) == 32 and batch(8000) == 256
     assert default_estimators(random_state=0)[0][-1].batch_size == 256
+
+
+def test_the_small_data_candidates_are_the_documented_ones():
+    from skmi._candidates import _NormalScores, candidate_names, default_estimators
+
+    candidates = default_estimators(random_state=0, n_samples=400, n_classes=3)
+    assert candidate_names(candidates) == [
+        "MIClassifier",
+        "LogisticRegression(C=10.0)",
+        "LogisticRegression(C=1.0)",
+        "LogisticRegression(C=0.1)",
+        "RandomForestClassifier",
+        "HistGradientBoostingClassifier",
+        "LinearDiscriminantAnalysis",
+    ]
+    # every model but the trees reads normal scores of the features
+    for candidate in candidates:
+        steps = getattr(candidate, "steps", None)
+        assert steps is None or isinstance(steps[0][1], _NormalScores)
+    assert sum(hasattr(c, "steps") for c in candidates) == 5
+    many_classes = default_estimators(random_state=0, n_samples=400, n_classes=8)
+    assert "HistGradientBoostingClassifier" not in candidate_names(many_classes)
+    assert len(default_estimators(random_state=0, n_samples=6000)) == 2
