@@ -200,7 +200,7 @@ def seeded_clone(estimator, seed):
         for key, value in model.get_params(deep=True).items()
         if key.split("__")[-1] == "random_state" and value is None
     }
-    return model.set_params(**unset) if unset else model
+    return model.set_params(**unset)  # no keys: the clone as it is
 
 
 def candidate_names(candidates) -> list[str]:
