@@ -166,7 +166,7 @@ def _patience_epochs(n_samples: int | None, network: MIClassifier) -> int:
 def training_rows_per_fold(cv, X, y_index) -> int:
     """About how many rows each fold trains on (all rows when the splitter won't say)."""
     try:
-        n_splits = int(cv) if isinstance(cv, (int, np.integer)) else cv.get_nmake_splits(X, y_index)
+        n_splits = int(cv) if isinstance(cv, (int, np.integer)) else cv.get_n_splits(X, y_index)
     except (AttributeError, TypeError, ValueError):
         return len(y_index)
     return len(y_index) - len(y_index) // max(int(n_splits), 1)

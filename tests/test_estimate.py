@@ -419,3 +419,15 @@ def test_the_small_data_candidates_are_the_documented_ones():
     many_classes = default_estimators(random_state=0, n_samples=400, n_classes=8)
     assert "HistGradientBoostingClassifier" not in candidate_names(many_classes)
     assert len(default_estimators(random_state=0, n_samples=6000)) == 2
+
+
+def test_training_rows_per_fold_reads_splitters_too():
+    from sklearn.model_selection import KFold, LeaveOneOut
+
+    from skmi._candidates import training_rows_per_fold
+
+    X, y_index = np.zeros((103, 2)), np.arange(103) % 2
+    assert training_rows_per_fold(5, X, y_index) == 103 - 103 // 5
+    assert training_rows_per_fold(KFold(4), X, y_index) == 103 - 103 // 4
+    assert training_rows_per_fold(LeaveOneOut(), X, y_index) == 102
+    assert training_rows_per_fold(object(), X, y_index) == 103  # a splitter that won't say
