@@ -72,7 +72,7 @@ class PCSoftmaxLoss(nn.Module):
         if target.ndim == 1:
             return F.cross_entropy(adjusted, target, weight=self.class_weight)
         index, weight = target[:, 0].long(), target[:, 1].float()
-        losses = F.cross_entropy(adjusted, index, weight=self.class_weight, reduction="none")
+        losses = F.cross_entropy(adjusted, index, reduction="none")
         if self.class_weight is not None:  # as F.cross_entropy's mean: weighted by both
             weight = weight * self.class_weight[index]
         # a batch whose weights are all 0 adds nothing (not 0 / 0)

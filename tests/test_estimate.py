@@ -431,3 +431,58 @@ def test_training_rows_per_fold_reads_splitters_too():
     assert training_rows_per_fold(KFold(4), X, y_index) == 103 - 103 // 4
     assert training_rows_per_fold(LeaveOneOut(), X, y_index) == 102
     assert training_rows_per_fold(object(), X, y_index) == 103  # a splitter that won't say
+
+
+def test_the_spread_combines_sampling_and_fitting():
+    from skmi._result import _spread
+
+    values = np.array([0.1, 0.3, 0.2, 0.6])
+    sampling = values.std(ddof=1) / 2
+    repeats = np.array([0.2, 0.3, 0.1])
+    fitting = repeats.std(ddof=1) / np.sqrt(3)
+    assert _spread(values, repeats, np.zeros(5)) == pytest.approx(np.hypot(sampling, fitting))
+    wide_folds = np.array([0.0, 1.0, 0.0, 1.0])
+    assert _spread(values, repeats[:1], wide_folds) == pytest.approx(wide_folds.std(ddof=1) / 2)
+    assert _spread(values, repeats[:1], wide_folds[:1]) == pytest.approx(sampling)
+
+
+def test_the_correction_standard_error_is_the_sample_one():
+    from skmi._result import _shrunk_correction
+
+    differences = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    applied, se, raw = _shrunk_correction(differences, np.array([0.3]))
+    assert raw == pytest.approx(0.3) and se == pytest.approx(differences.std(ddof=1) / np.sqrt(5))
+    assert applied == pytest.approx(raw * raw**2 / (raw**2 + se**2))
+
+
+def test_estimate_mi_input_messages():
+    import pandas as pd
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y, _ = make_task("gaussian_binary", 200, random_state=0)
+    frame = pd.DataFrame(X).assign(colour=np.where(y == 1, "red", "blue"))
+    with pytest.raises(ValueError, match="estimate_mi needs numeric features"):
+        estimate_mi(frame, y, estimator=LogisticRegression())
+    with pytest.raises(ValueError, match=r"y contains NaN \(1 labels\)"):
+        estimate_mi(X, np.r_[y[:-1], np.nan].astype(float), estimator=LogisticRegression())
+    with pytest.warns(DataConversionWarning):
+        estimate_mi(X, y.reshape(-1, 1), estimator=LogisticRegression(), n_repeats=1)
+
+
+def test_a_single_candidate_that_fails_raises_its_own_error():
+    class Failing(LogisticRegression):
+        def fit(self, X, y):
+            raise ValueError("boom")
+
+    X, y, _ = make_task("gaussian_binary", 200, random_state=0)
+    with pytest.raises(ValueError, match="^boom$"):
+        estimate_mi(X, y, estimator=Failing())
+
+
+def test_a_stratified_splitter_object_is_used_as_given():
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y, _ = make_task("gaussian_binary", 200, random_state=0)
+    splitter = StratifiedKFold(4, shuffle=True, random_state=0)
+    result = estimate_mi(X, y, estimator=LogisticRegression(), cv=splitter, n_repeats=1)
+    assert len(result.fold_mi) == 4

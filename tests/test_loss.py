@@ -81,3 +81,18 @@ def test_set_prior_stays_on_the_criterions_device():
     )
     with pytest.raises(ValueError, match="2 entries"):
         cpu.set_prior([0.2, 0.3, 0.5])
+
+
+def test_class_weights_enter_both_loss_forms():
+    logits = torch.tensor([[2.0, -1.0], [0.5, 0.3], [-1.0, 1.0]])
+    target = torch.tensor([0, 1, 1])
+    prior, weight = [0.7, 0.3], torch.tensor([1.0, 4.0])
+    loss = PCSoftmaxLoss(prior, class_weight=weight)
+    adjusted = logits + torch.log(torch.tensor(prior))
+    expected = F.cross_entropy(adjusted, target, weight=weight)
+    assert torch.allclose(loss(logits, target), expected)
+    assert not torch.allclose(PCSoftmaxLoss(prior)(logits, target), expected)
+    rows = torch.tensor([[0.0, 1.0], [1.0, 2.0], [1.0, 0.5]], dtype=torch.float64)
+    per = F.cross_entropy(adjusted, target, reduction="none")
+    w = torch.tensor([1.0, 2.0, 0.5]) * weight[target]
+    assert torch.allclose(loss(logits, rows), (per * w).sum() / w.sum())
