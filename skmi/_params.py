@@ -16,7 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from skmi._loss import PCSoftmaxLoss
-from skmi._runtime import check_device, check_num_threads
+from skmi._runtime import check_device, check_num_threads, requested_device
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def check_params(clf) -> None:
             raise ValueError(
                 "early_stopping=True makes its own validation split; leave train_split=None."
             )
-    check_device(clf.__dict__.get("device", "auto"))  # the requested value, e.g. "auto"
+    check_device(requested_device(clf))  # the value the user set, e.g. "auto"
     check_num_threads(clf.num_threads)
 
 

@@ -188,6 +188,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         check_params(self)
         keep_network = bool(self.initialized_) and hasattr(self, "class_prior_")
         keep_network = keep_network and (incremental or bool(self.warm_start))
+        continuing = incremental and keep_network  # counts and RNG stream carry on
         weight = check_sample_weight(sample_weight, y)
         # validate_data(reset=True) records the new X's width and names before the labels
         # are checked: put them back if any check fails.
@@ -201,7 +202,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             else:
                 labels, y_index = self._fit_labels(y, classes)
             counts = np.bincount(y_index, weights=weight, minlength=len(labels))
-            if incremental and keep_network:
+            if continuing:
                 counts = counts + self._previous_counts(counts.sum())
             self._check_class_counts(labels, counts, weight, allow_absent=incremental)
         except (ValueError, TypeError):
@@ -227,8 +228,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             self._prepare_fit(X, y_index, weight)
         elif not incremental:
             self._reseed()
-        fresh_seed = self._torch_seed_ if not incremental or not keep_network else None
-        with self._runtime(), self._seeded(fresh_seed):
+        with self._runtime(), self._seeded(None if continuing else self._torch_seed_):
             if keep_network:
                 self.criterion_.set_prior(self.class_prior_, self.class_weight_)
             else:
