@@ -214,8 +214,8 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         seen = counts > 0
         self._class_counts_ = counts
         if not seen.all():  # partial_fit only: a class that has not occurred yet
-            mean_weight = counts.sum() / (len(y_index) if weight is None else weight.size)
-            counts = np.where(seen, counts, mean_weight)
+            one_sample = 1.0 if weight is None else float(weight.mean())
+            counts = np.where(seen, counts, one_sample)
         self.classes_inferred_ = labels
         self.class_prior_ = counts / counts.sum()
         self.class_weight_ = self._class_weights(labels, counts)

@@ -215,3 +215,11 @@ def test_fit_still_needs_every_class(data):
     X, y = data
     with pytest.raises(ValueError, match="have no samples in y"):
         MIClassifier(classes=[0, 1, 2], **FAST).fit(X, y)
+
+
+def test_a_class_not_seen_yet_counts_as_one_sample_at_every_call(data):
+    X, y = data
+    clf = MIClassifier(**FAST).partial_fit(X[:100], y[:100], classes=[0, 1, 2])
+    clf.partial_fit(X[100:200], y[100:200])  # class 2 still absent
+    counts = np.r_[np.bincount(y[:200], minlength=2), 1.0]
+    np.testing.assert_allclose(clf.class_prior_, counts / counts.sum())
