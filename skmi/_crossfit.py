@@ -13,6 +13,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, ch
 
 from skmi._candidates import candidate_names, seeded_clone
 from skmi._pmi import empirical_log_prior, model_pmi_table, pmi_of_mixture
+from skmi._together import fit_together, network_of, pays_to_batch
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
 # n_repeats="auto": repeat the cross-fitting until about this many rows have been scored
@@ -36,32 +37,51 @@ class CrossFit:
     splits: list
 
 
-def cross_fit(candidates, X, y, labels, y_index, splits, *, extrapolate, rng, verbose) -> CrossFit:
+def cross_fit(
+    candidates, X, y, labels, y_index, splits, *, extrapolate, rng, verbose, batch_networks="auto"
+) -> CrossFit:
     """Fit every candidate on every split; a candidate that fails is left out, with a
-    warning (the error is raised when it is the only one)."""
+    warning (the error is raised when it is the only one).
+
+    The candidates' networks (MIClassifiers, alone or ending a Pipeline) of every
+    split, full-size and half-size, are trained together as one batched network
+    (:mod:`skmi._together`) where ``batch_networks`` says so; the other candidates are
+    fitted one split at a time.
+    """
     n, n_classes = len(y), len(labels)
     log_prior = empirical_log_prior(y_index, n_classes)
     full = Readings(len(candidates), n, n_classes)
     half = Readings(len(candidates), n, n_classes) if extrapolate else None
     train_parts = []  # (training rows, true-class probabilities of each candidate)
     failed = {}  # candidate -> why it could not be fitted; it is then left out
-    progress = progress_bar(len(splits), verbose)
+    plans = []  # per split: its rows, its seed and its half-size rows
     for train, test in splits:
         seed = rng.randint(2**31 - 1)
-        half_rows = half_split(train, y_index, seed) if extrapolate else None
+        plans.append((train, test, seed, half_split(train, y_index, seed) if extrapolate else None))
+    progress = progress_bar(len(splits), verbose)
+    prefit = _fit_networks_together(
+        candidates, X, y, plans, batch_networks, failed, progress=progress
+    )
+    for s, (train, test, seed, half_rows) in enumerate(plans):
         train_true = np.zeros((len(candidates), len(train)))
         for m, candidate in enumerate(candidates):
             nothing = np.zeros((len(test), n_classes))
             readings = [nothing, nothing]  # full, half
             if m not in failed:
                 try:
-                    model = seeded_clone(candidate, seed).fit(X[train], y[train])
+                    if (s, m) in prefit:
+                        model, half_model = prefit[s, m]
+                    else:
+                        model = seeded_clone(candidate, seed).fit(X[train], y[train])
+                        half_model = None
+                        if extrapolate:
+                            half_model = seeded_clone(candidate, seed)
+                            half_model.fit(X[half_rows], y[half_rows])
                     readings[0] = posterior(model, X[test], labels, log_prior)
                     train_true[m] = posterior(model, X[train], labels, log_prior)[
                         np.arange(len(train)), y_index[train]
                     ]
                     if extrapolate:
-                        half_model = seeded_clone(candidate, seed).fit(X[half_rows], y[half_rows])
                         readings[1] = posterior(half_model, X[test], labels, log_prior)
                 except ValueError as exc:  # e.g. a validation split too small for a class
                     if len(candidates) == 1:
@@ -99,6 +119,44 @@ def cross_fit(candidates, X, y, labels, y_index, splits, *, extrapolate, rng, ve
         train_parts = [(train, true[keep]) for train, true in train_parts]
 
     return CrossFit(full, half, train_parts, names, splits)
+
+
+def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, progress):
+    """The batched networks' fitted models, by (split, candidate): (full, half or None).
+
+    A candidate whose fit fails on some split is entered in ``failed`` (or its error
+    raised when it is the only candidate), as in the one-at-a-time path.
+    """
+    if not batch_networks:  # False (or numpy's False)
+        return {}
+    batched = [m for m, candidate in enumerate(candidates) if network_of(candidate) is not None]
+    if not batched:
+        return {}
+    jobs, keys = [], []
+    for s, (train, _, seed, half_rows) in enumerate(plans):
+        for m in batched:
+            for part, rows in ((0, train), (1, half_rows)):
+                if rows is None:
+                    continue
+                model = seeded_clone(candidates[m], seed)
+                jobs.append((model, X[rows], y[rows]))
+                keys.append((s, m, part))
+    nets = [network_of(model) for model, _, _ in jobs]
+    input_bytes = sum(4 * rows.size for _, rows, _ in jobs)  # float32 copies
+    if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
+        return {}
+    progress.set_postfix_str(f"training {len(jobs)} networks together")
+    outcomes = fit_together(jobs)
+    progress.set_postfix_str("")
+    prefit: dict = {}
+    for (s, m, part), outcome in zip(keys, outcomes, strict=True):
+        if isinstance(outcome, ValueError):
+            if len(candidates) == 1:
+                raise outcome
+            failed.setdefault(m, str(outcome))
+            continue
+        prefit.setdefault((s, m), [None, None])[part] = outcome
+    return {key: tuple(models) for key, models in prefit.items() if key[1] not in failed}
 
 
 class Readings:

@@ -185,6 +185,41 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
     def _fit(self, X, y, *, sample_weight, classes, incremental: bool, **fit_params):
         """fit and partial_fit: everything is checked before any fitted state changes,
         so a call that fails leaves a fitted model as it was."""
+        X, y_train, keep_network, continuing = self._start_fit(
+            X, y, sample_weight=sample_weight, classes=classes, incremental=incremental
+        )
+        with self._runtime(), self._seeded(None if continuing else self._torch_seed_):
+            if keep_network:
+                self.criterion_.set_prior(self.class_prior_, self.class_weight_)
+            else:
+                self.initialize()
+            self.epochs_planned_ = self._n_epochs(len(y_train))
+            # skorch's partial_fit trains without re-initialising (its fit would).
+            super().partial_fit(
+                X,
+                y_train,
+                _routing_method="partial_fit" if incremental else "fit",
+                epochs=self.epochs_planned_,
+                **fit_params,
+            )
+        return self
+
+    def _initialize_for(self, X, y):
+        """What fit does before its first epoch (the checks, the prior, the input
+        standardisation and the seeded initial weights), for a network that is then
+        trained elsewhere (skmi._together). Returns the checked X and the label indices."""
+        X, y_train, _, _ = self._start_fit(
+            X, y, sample_weight=None, classes=None, incremental=False
+        )
+        with self._runtime(), self._seeded(self._torch_seed_):
+            self.initialize()
+        self.epochs_planned_ = self._n_epochs(len(y_train))
+        return X, y_train
+
+    def _start_fit(self, X, y, *, sample_weight, classes, incremental: bool):
+        """The checks and the fitted state of the data, before any training: the
+        checked X, the training targets, and whether the network is kept (and whether
+        its counts carry on)."""
         check_params(self)
         keep_network = bool(self.initialized_) and hasattr(self, "class_prior_")
         keep_network = keep_network and (incremental or bool(self.warm_start))
@@ -228,21 +263,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             self._prepare_fit(X, y_index, weight)
         elif not incremental:
             self._reseed()
-        with self._runtime(), self._seeded(None if continuing else self._torch_seed_):
-            if keep_network:
-                self.criterion_.set_prior(self.class_prior_, self.class_weight_)
-            else:
-                self.initialize()
-            self.epochs_planned_ = self._n_epochs(len(y_index))
-            # skorch's partial_fit trains without re-initialising (its fit would).
-            super().partial_fit(
-                X,
-                y_train,
-                _routing_method="partial_fit" if incremental else "fit",
-                epochs=self.epochs_planned_,
-                **fit_params,
-            )
-        return self
+        return X, y_train, keep_network, continuing
 
     def _previous_counts(self, batch_total: float) -> np.ndarray:
         """Class counts of the data trained on so far. A model loaded from saved

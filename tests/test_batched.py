@@ -1,0 +1,119 @@
+"""Many MLPs trained as one stacked network: each member as if trained alone."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from skmi._batched import Member, train_members
+
+
+def _member(n, seed, *, d=3, k=3, widths=(8,), valid=0, max_epochs=30, patience=4, tol=0.0):
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n + valid, d, generator=gen)
+    y = (X[:, 0] > 0).long() + (X[:, 1] > 1).long() * (k - 2)
+    sizes = (d, *widths, k)
+    weights = [
+        (torch.randn(o, i, generator=gen) / math.sqrt(i), torch.zeros(o))
+        for i, o in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    prior = torch.bincount(y[:n], minlength=k).float().clamp_min(1)
+    member = Member(
+        weights=weights,
+        X_train=X[:n],
+        y_train=y[:n],
+        log_prior=torch.log(prior / prior.sum()),
+        max_epochs=max_epochs,
+        seed=seed,
+        patience=patience,
+        tol=tol,
+    )
+    if valid:
+        member.X_valid, member.y_valid = X[n:], y[n:]
+    return member
+
+
+def _alone(member, epochs, lr=1e-2):
+    """The same network trained the plain way: full batches, AdamW, the PC-softmax loss."""
+    params = [t.clone().requires_grad_() for pair in member.weights for t in pair]
+    optimizer = torch.optim.AdamW(params, lr=lr)
+    for _ in range(epochs):
+        h = member.X_train
+        for layer in range(len(params) // 2):
+            h = h @ params[2 * layer].T + params[2 * layer + 1]
+            if layer < len(params) // 2 - 1:
+                h = torch.relu(h)
+        loss = F.cross_entropy(h + member.log_prior, member.y_train)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return [p.detach() for p in params]
+
+
+def _flat(weights):
+    return torch.cat([t.flatten() for pair in weights for t in pair])
+
+
+def test_each_member_trains_as_its_own_network():
+    # full batches make the batches independent of shuffling: the stacked training of
+    # members of different sizes must then equal each one's plain training
+    members = [_member(n, seed, max_epochs=25) for n, seed in ((40, 0), (57, 1), (23, 2))]
+    trained = train_members(members, optimizer_kwargs={"lr": 1e-2}, batch_size=64)
+    for member, result in zip(members, trained, strict=True):
+        expected = torch.cat([p.flatten() for p in _alone(member, 25)])
+        assert torch.allclose(_flat(result.weights), expected, atol=2e-5)
+        assert len(result.train_loss) == 25 and result.valid_loss == []
+        assert not torch.allclose(_flat(result.weights), _flat(member.weights))
+
+
+def test_a_member_is_not_changed_by_the_others_or_by_their_stopping():
+    alone = train_members([_member(50, 3, valid=20)], batch_size=16)[0]
+    stops_early = _member(30, 4, max_epochs=3)
+    together = train_members([stops_early, _member(50, 3, valid=20)], batch_size=16)
+    assert len(together[0].train_loss) == 3
+    # the second member's optimizer state survived the first one's removal
+    assert torch.allclose(_flat(together[1].weights), _flat(alone.weights), atol=1e-6)
+    assert together[1].valid_loss == pytest.approx(alone.valid_loss, abs=1e-6)
+
+
+def test_early_stopping_keeps_the_best_weights():
+    member = _member(60, 5, widths=(32, 32), valid=60, max_epochs=400, patience=5)
+    result = train_members([member], optimizer_kwargs={"lr": 3e-2}, batch_size=8)[0]
+    losses = result.valid_loss
+    assert len(losses) < 400  # it stopped: the tiny validation set is overfitted
+    assert result.best_epoch == int(np.argmin(losses)) + 1
+    assert len(losses) == result.best_epoch + member.patience
+    # the weights returned are those of the best epoch: they give its validation loss
+    h = member.X_valid
+    for layer, (weight, bias) in enumerate(result.weights):
+        h = h @ weight.T + bias
+        h = torch.relu(h) if layer < len(result.weights) - 1 else h
+    loss = F.cross_entropy(h + member.log_prior, member.y_valid).item()
+    assert loss == pytest.approx(min(losses), abs=1e-5)
+
+
+def test_tolerance_counts_small_gains_as_misses():
+    strict = train_members([_member(60, 6, valid=40, max_epochs=300, tol=0.0)], batch_size=8)
+    tolerant = train_members([_member(60, 6, valid=40, max_epochs=300, tol=0.05)], batch_size=8)
+    assert len(tolerant[0].valid_loss) < len(strict[0].valid_loss)
+
+
+def test_ragged_last_batches_see_every_row_once_an_epoch():
+    # 37 rows in batches of 16: 3 steps an epoch; the train loss of an epoch is the mean
+    # over its rows, so with lr=0 it is the loss of the initial network on all rows
+    member = _member(37, 7, max_epochs=2)
+    result = train_members([member], optimizer_kwargs={"lr": 0.0}, batch_size=16)[0]
+    h = member.X_train
+    for layer, (weight, bias) in enumerate(member.weights):
+        h = h @ weight.T + bias
+        h = torch.relu(h) if layer < len(member.weights) - 1 else h
+    expected = F.cross_entropy(h + member.log_prior, member.y_train).item()
+    assert result.train_loss == pytest.approx([expected, expected], abs=1e-6)
+
+
+def test_only_elementwise_optimizers_are_accepted():
+    with pytest.raises(TypeError, match="elementwise optimizer"):
+        train_members([_member(10, 0)], optimizer=torch.optim.LBFGS)
+    assert train_members([], optimizer=torch.optim.SGD) == []
