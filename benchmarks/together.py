@@ -53,9 +53,7 @@ def _one(task, n, seed, device):
             )
             estimator[0].set_params(miclassifier__device=device)
         start = time.perf_counter()
-        result = estimate_mi(
-            X, y, estimator=estimator, random_state=state, batch_networks=batched
-        )
+        result = estimate_mi(X, y, estimator=estimator, random_state=state, batch_networks=batched)
         row[f"{name}_s"] = time.perf_counter() - start
         row[f"{name}_mi"] = result.mi
         row[f"{name}_covers"] = result.ci[0] <= truth <= result.ci[1]

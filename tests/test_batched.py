@@ -1,5 +1,6 @@
 """Many MLPs trained as one stacked network: each member as if trained alone."""
 
+import itertools
 import math
 
 import numpy as np
@@ -17,7 +18,7 @@ def _member(n, seed, *, d=3, k=3, widths=(8,), valid=0, max_epochs=30, patience=
     sizes = (d, *widths, k)
     weights = [
         (torch.randn(o, i, generator=gen) / math.sqrt(i), torch.zeros(o))
-        for i, o in zip(sizes[:-1], sizes[1:], strict=True)
+        for i, o in itertools.pairwise(sizes)
     ]
     prior = torch.bincount(y[:n], minlength=k).float().clamp_min(1)
     member = Member(
