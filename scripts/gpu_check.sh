@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CUDA checks for skmi, for a machine with an NVIDIA GPU and torch already installed.
 # Runs the CUDA-marked tests, the whole suite on device="auto" (so on the GPU), and a
-# small fit/predict timing, and a subset of benchmarks/speed.py on the GPU (about 5 min).
+# small fit/predict timing, a subset of benchmarks/speed.py and of benchmarks/together.py
+# on the GPU (about 7 min).
 # Needs skorch, imbalanced-learn and pandas: if they are missing and wheels lie in .whl/,
 # they are installed from there (no network needed).
 # Usage: bash scripts/gpu_check.sh  [output folder, default gpu-check-out]
@@ -30,3 +31,7 @@ echo "== speed benchmark subset on the GPU (benchmarks/speed.py)"
 timeout 330 python3 benchmarks/speed.py --device cuda --sizes 1e4 1e5 1e6 --dims 200 \
   --classes 10 --epochs 2 --reps 3 --reps-large 1 --timeout 120 --out "$out" 2>&1 \
   | tail -40 | tee "$out/speed_cuda.txt"
+echo "== estimate_mi: networks trained together vs one at a time, on the GPU"
+timeout 150 python3 benchmarks/together.py --device cuda --sizes 30000 --large-size 0 \
+  --tasks noise_features --jobs 1 --out "$out" 2>&1 | grep -v warn | tail -20 \
+  | tee "$out/together_cuda.txt"

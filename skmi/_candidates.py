@@ -29,6 +29,9 @@ _TOL = 1e-3
 # regressions and tree ensembles (cheap there; no single model family is reliable).
 _SMALL_DATA_ROWS = 5000
 _BOOSTING_MAX_CLASSES = 5
+# The network's early-stopping split: 10 %, raised (up to this) until the split of the
+# half-size fit can hold every class (see _validation_fraction).
+_VALIDATION_FRACTION, _MAX_VALIDATION_FRACTION = 0.1, 0.3
 # Batch-size range of the default network (see _batch_size).
 _MIN_BATCH, _MAX_BATCH = 32, 256
 
@@ -47,6 +50,26 @@ class _NormalScores(QuantileTransformer):
                 "ignore", message="n_quantiles .* is greater than", category=UserWarning
             )
             return super().fit(X)  # y is not used by a transformer
+
+
+class _ShrunkLDA(LinearDiscriminantAnalysis):
+    """LinearDiscriminantAnalysis without scikit-learn's warning for a class of one row.
+
+    A half-size training part of a small table can hold a class once; its covariance
+    term is then zero and the shrunk pooled covariance is still well defined, but
+    scikit-learn warns twice per fit, dozens of times for one estimate_mi call.
+    """
+
+    def fit(self, X, y):
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="Only one sample available", category=UserWarning
+            )
+            return super().fit(X, y)
+
+
+# named as the estimator it is in results (pickle finds the class by its __qualname__)
+_ShrunkLDA.__name__ = "LinearDiscriminantAnalysis"
 
 
 def default_estimators(
@@ -120,6 +143,7 @@ def default_estimators(
         lr=3e-3,
         max_epochs=1000,
         batch_size=_batch_size(n_samples),
+        validation_fraction=_validation_fraction(n_samples, n_classes),
         tol=_TOL,
         random_state=seed,
     )
@@ -138,7 +162,7 @@ def default_estimators(
         )
         if n_classes is None or n_classes <= _BOOSTING_MAX_CLASSES:
             candidates.append(HistGradientBoostingClassifier(random_state=seed))
-        shrunk = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+        shrunk = _ShrunkLDA(solver="lsqr", shrinkage="auto")
         candidates.append(make_pipeline(quantiles(), shrunk))
     return candidates
 
@@ -150,6 +174,16 @@ def _batch_size(n_samples: int | None) -> int:
     if n_samples is None:
         return _MAX_BATCH
     return int(np.clip(2 ** round(math.log2(max(n_samples, 1) / 8)), _MIN_BATCH, _MAX_BATCH))
+
+
+def _validation_fraction(n_samples: int | None, n_classes: int | None) -> float:
+    """10 % of the training rows, or more where that would hold fewer rows than classes
+    in the half-size fit's split (the network then could not be fitted and was left
+    out: 20 classes in 300 rows gave a split of 12 rows of 120)."""
+    if n_samples is None or n_classes is None:
+        return _VALIDATION_FRACTION
+    needed = (n_classes + 1) / max(n_samples // 2, 1)
+    return float(min(_MAX_VALIDATION_FRACTION, max(_VALIDATION_FRACTION, needed)))
 
 
 def _patience_epochs(n_samples: int | None, network: MIClassifier) -> int:

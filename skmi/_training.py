@@ -16,12 +16,14 @@ from collections.abc import Mapping
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import ValidSplit
 from skorch.exceptions import NotInitializedError
+from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
@@ -176,11 +178,23 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         if not getattr(self, "early_stopping_", False):
             return super().get_split_datasets(X, y, **fit_params)
         dataset = self.get_dataset(X, y)
-        split = ValidSplit(
-            self.validation_fraction, stratified=True, random_state=self._split_seed_
-        )
         classes = y[:, 0] if getattr(y, "ndim", 1) == 2 else y  # (index, weight) rows
-        return split(dataset, classes)
+        classes = np.asarray(classes).astype(np.int64)
+        counts = np.bincount(classes)
+        if not np.any(counts == 1):
+            split = ValidSplit(
+                self.validation_fraction, stratified=True, random_state=self._split_seed_
+            )
+            return split(dataset, classes)
+        # A class of one row cannot be on both sides: it stays in the training part, and
+        # the other classes are split stratified.
+        alone = np.isin(classes, np.flatnonzero(counts == 1))
+        rest = np.flatnonzero(~alone)
+        n_valid = math.ceil(self.validation_fraction * len(classes))
+        splitter = StratifiedShuffleSplit(1, test_size=n_valid, random_state=self._split_seed_)
+        train, valid = next(splitter.split(rest, classes[rest]))
+        train = np.sort(np.concatenate([rest[train], np.flatnonzero(alone)]))
+        return Subset(dataset, train), Subset(dataset, rest[valid])
 
     def _fit(self, X, y, *, sample_weight, classes, incremental: bool, **fit_params):
         """fit and partial_fit: everything is checked before any fitted state changes,
@@ -325,17 +339,23 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             return False
         n_classes = self.class_prior_.shape[0]
         n_valid = math.ceil(self.validation_fraction * len(y_index))
-        smallest = int(np.bincount(y_index, minlength=n_classes).min())
-        feasible = n_valid >= n_classes and smallest >= 2
+        counts = np.bincount(y_index, minlength=n_classes)
+        # Explicit early stopping keeps classes of one row in the training part (see
+        # get_split_datasets) and needs a row of each other class (at least two of them)
+        # on each side; "auto" turns it on only when every class can be held out.
+        split = counts[counts >= 2]
+        feasible = len(split) >= 2 and len(split) <= n_valid <= split.sum() - len(split)
         if self.early_stopping == "auto":
-            return bool(feasible and self.train_split is None)
+            every_class = len(split) == n_classes
+            return bool(feasible and every_class and self.train_split is None)
         if not feasible:
             raise ValueError(
-                f"early_stopping needs a stratified validation split with every class: "
-                f"validation_fraction={self.validation_fraction} of {len(y_index)} samples "
-                f"gives {n_valid} for {n_classes} classes, and the smallest class has "
-                f"{smallest} sample(s) (2 needed). Raise validation_fraction or turn "
-                "early_stopping off."
+                "early_stopping needs a stratified validation split: at least 2 classes "
+                "with 2 or more rows (one on each side; a class of one row stays in "
+                f"training) and a validation row for each of them. Here {len(split)} of "
+                f"{n_classes} classes have 2 or more rows, and validation_fraction="
+                f"{self.validation_fraction} of {len(y_index)} samples gives {n_valid} "
+                "validation rows. Raise validation_fraction or turn early_stopping off."
             )
         return True
 

@@ -338,8 +338,23 @@ def test_bad_parameters_raise_clear_errors(data, params, match):
 def test_early_stopping_with_too_rare_class_is_a_clear_error():
     X = np.random.default_rng(0).normal(size=(30, 2))
     y = np.array([0] * 29 + [1])
-    with pytest.raises(ValueError, match="smallest class"):
+    with pytest.raises(ValueError, match="Here 1 of 2 classes have 2 or more rows"):
         MIClassifier(early_stopping=True, **FAST).fit(X, y)
+
+
+def test_explicit_early_stopping_keeps_a_class_of_one_row_in_training():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.array([0] * 30 + [1] * 29 + [2])
+    clf = MIClassifier(early_stopping=True, validation_fraction=0.2, **FAST)
+    train, valid = clf.fit(X, y).get_split_datasets(X.astype(np.float32), y)
+    train, valid = np.asarray(train.indices), np.asarray(valid.indices)
+    assert 59 in train and len(valid) == 12 and len(np.intersect1d(train, valid)) == 0
+    assert len(train) + len(valid) == 60
+    assert set(y[valid]) == {0, 1} and abs(np.sum(y[valid] == 0) - 6) <= 1  # stratified
+    assert clf.early_stopping_ and clf.predict_proba(X).shape == (60, 3)
+    # "auto" does not: it holds out every class or stops on nothing
+    assert MIClassifier(**FAST).fit(X, y).early_stopping_ is False
 
 
 def test_device_auto_resolves_to_cpu_without_cuda(data, monkeypatch):

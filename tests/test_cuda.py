@@ -110,3 +110,20 @@ def test_bf16_autocast_trains_and_predicts_like_float32(task):
     bf16.fit(X, y), fp32.fit(X, y)
     assert np.isfinite(bf16.decision_function(X)).all()
     assert np.mean(bf16.predict(X) == fp32.predict(X)) > 0.95
+
+
+def test_networks_trained_together_on_cuda_equal_their_own_fits(task):
+    # one batch an epoch: the stacked CUDA training must reproduce each model's own fit
+    from skmi._together import fit_together, pays_to_batch
+
+    X, y, _ = task
+    settings = {"device": "cuda", "batch_size": 4096, "max_epochs": 10, "dropout": 0.0}
+    rows = [np.arange(0, 3000), np.arange(0, 2000)]
+    jobs = [(MIClassifier(**settings, random_state=s), X[r], y[r]) for s, r in enumerate(rows)]
+    assert pays_to_batch([net for net, _, _ in jobs], 10**6)
+    for s, (r, model) in enumerate(zip(rows, fit_together(jobs), strict=True)):
+        assert next(model.module_.parameters()).is_cuda
+        alone = MIClassifier(**settings, random_state=s).fit(X[r], y[r])
+        np.testing.assert_allclose(
+            model.decision_function(X), alone.decision_function(X), atol=1e-3
+        )

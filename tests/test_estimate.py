@@ -9,6 +9,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skmi import MIClassifier, estimate_mi
+from skmi._warnings import SmallClassWarning
 from skmi.datasets import make_task
 
 
@@ -166,6 +167,32 @@ def test_default_candidates_fit_small_folds_without_warnings():
         warnings.simplefilter("error")  # sklearn's n_quantiles warning among others
         result = estimate_mi(X, y, cv=3, random_state=0)
     assert 0 < result.mi < result.entropy
+
+
+def test_a_class_of_one_row_in_a_training_part_fits_without_warnings():
+    import warnings
+
+    X, y, _ = make_task("gaussian_imbalanced", 300, random_state=0)
+    rare = np.flatnonzero(y == 2)[6:]  # keep 6 rows of the rarest class
+    keep = np.setdiff1d(np.arange(300), rare)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", SmallClassWarning)  # not a model's warning
+        result = estimate_mi(X[keep], y[keep], random_state=0)
+    assert "LinearDiscriminantAnalysis" in result.weights
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "n_classes", "fraction"),
+    [(None, 20, 0.1), (240, 3, 0.1), (240, 20, 21 / 120), (4000, 20, 0.1), (60, 20, 0.3)],
+)
+def test_network_validation_split_holds_every_class_of_the_half_size_fit(
+    n_samples, n_classes, fraction
+):
+    from skmi._candidates import default_estimators
+
+    network = default_estimators(0, n_samples=n_samples, n_classes=n_classes)[0][-1]
+    assert network.validation_fraction == pytest.approx(fraction)
 
 
 class _FixedProba(ClassifierMixin, BaseEstimator):
