@@ -419,9 +419,10 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     frame = pd.DataFrame(rows)
     text = markdown(frame, command, env, elapsed)
-    (out / f"{stem}.md").write_text(text)
     if not args.smoke:
         plot(frame, out / f"{stem}.png")
+        text += f"\n## Plot\n\n![Balanced accuracy per method and set]({stem}.png)\n"
+    (out / f"{stem}.md").write_text(text)
     print(text)
     return frame
 

@@ -4,7 +4,8 @@ Data: 50 standard-normal float32 features, y = [x1 + x2 + noise > 0] (a linear b
 so the per-fold selection may pick the logistic regression). Prints wall time, peak RSS
 and the estimate. torch uses MIClassifier's default threads (half the cores).
 
-Run: python benchmarks/load.py [--n 1e6]
+Run: python benchmarks/load.py [--n 1e6] [--out docs/benchmarks]
+Writes load.md to --out.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ import numpy as np
 from skmi import estimate_mi
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import announce
+from _common import announce, write_page
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=float, default=1e6)
+    parser.add_argument("--out", default="docs/benchmarks")
     args = parser.parse_args(argv)
-    announce("load.py", argv, threads="MIClassifier default (half the cores)")
+    command, env = announce("load.py", argv, threads="MIClassifier default (half the cores)")
     n = int(args.n)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n, 50)).astype(np.float32)
@@ -36,10 +38,29 @@ def main(argv=None):
     result = estimate_mi(X, y, random_state=0)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"n={n} d=50: {elapsed:.0f} s, peak RSS {peak:.0f} MB")
-    print(result)
-    print("mixture weights:", result.weights)
-    print(f"truth (1-D quadrature): {truth():.4f} nats")
+    lines = [
+        f"n={n} d=50: {elapsed:.0f} s, peak RSS {peak:.0f} MB",
+        str(result),
+        f"mixture weights: {result.weights}",
+        f"truth (1-D quadrature): {truth():.4f} nats",
+    ]
+    print("\n".join(lines))
+    page = write_page(
+        args.out,
+        "load.md",
+        [
+            "# Load: estimate_mi on large data",
+            "",
+            f"Command: `{command}`",
+            "",
+            f"Environment: {env}",
+            "",
+            "```text",
+            *lines,
+            "```",
+        ],
+    )
+    print(f"wrote {page}")
 
 
 def truth() -> float:

@@ -378,6 +378,7 @@ def main(argv=None):
         synthetic.to_csv(out / "mi_accuracy.csv", index=False)
         lines.append(markdown(synthetic, summary, per_task, command, env))
         plot(synthetic, out / "mi_accuracy.png")
+        lines.append("\n## Plot\n\n![Estimates against the truth](mi_accuracy.png)\n\n")
     else:
         lines.append(f"# MI accuracy benchmark\n\nCommand: `{command}`\n\nEnvironment: {env}\n")
     if "table" in frame:

@@ -382,11 +382,12 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     frame = pd.DataFrame(rows)
     text = markdown(frame, command, env, device_name, elapsed, args)
-    (out / f"{stem}.md").write_text(text)
     try:
         plot(frame, out / f"{stem}.png", device_name)
+        text += f"\n## Plot\n\n![Fit time against n per method]({stem}.png)\n"
     except ImportError:  # matplotlib is optional (GPU machines may lack it)
         print("matplotlib not installed: no plot")
+    (out / f"{stem}.md").write_text(text)
     print(text)
     return frame
 

@@ -36,7 +36,7 @@ class Member:
     """One network to train: its initial weights, its data and its stopping rule.
 
     ``weights`` are ``(weight, bias)`` of each linear layer, in order (weight of shape
-    ``(out, in)`` as in :class:`torch.nn.Linear`); the inputs are already standardised;
+    ``(out, in)`` as in [`torch.nn.Linear`](https://docs.pytorch.org/docs/stable/generated/torch.nn.Linear.html)); the inputs are already standardised;
     ``log_prior`` is what the loss adds to the logits (``tau * log pi``). Without
     validation rows the member trains for ``max_epochs``.
     """

@@ -75,18 +75,18 @@ _ShrunkLDA.__name__ = "LinearDiscriminantAnalysis"
 def default_estimators(
     random_state=None, n_samples: int | None = None, n_classes: int | None = None
 ) -> list:
-    """The candidates whose held-out probabilities :func:`estimate_mi` mixes, when none
+    """The candidates whose held-out probabilities [`estimate_mi`][skmi.estimate_mi] mixes, when none
     are given.
 
     Always, behind a quantile transform to normal scores (which leaves I(X; Y) unchanged:
     it is invertible and monotone per feature, and it tames heavy tails and skewed
     scales):
 
-    * an :class:`MIClassifier` (two ReLU layers sized from the data, no dropout,
+    * an [`MIClassifier`][skmi.MIClassifier] (two ReLU layers sized from the data, no dropout,
       learning rate 3e-3, batch 256 (down to 32 on small data, so that an epoch is about
       8 steps), early stopping on 10 % of the training fold with patience 20 epochs and
       tolerance 10⁻³ nats, up to 1,000 epochs);
-    * a multinomial :class:`~sklearn.linear_model.LogisticRegression` (``C=10``), which
+    * a multinomial [`LogisticRegression`](https://scikit-learn.org/stable/modules/generated/sklearn.linear_model.LogisticRegression.html) (``C=10``), which
       wins when the Bayes posterior is (close to) linear in the features.
 
     On small data (up to 5,000 training rows, where fitting is cheap and no single model
@@ -94,11 +94,11 @@ def default_estimators(
 
     * two more regularised logistic regressions (``C=1`` and ``C=0.1``: many features
       or classes for few rows);
-    * a :class:`~sklearn.ensemble.RandomForestClassifier` (100 trees, at least 3 rows a
+    * a [`RandomForestClassifier`](https://scikit-learn.org/stable/modules/generated/sklearn.ensemble.RandomForestClassifier.html) (100 trees, at least 3 rows a
       leaf) and, for up to 5 classes, a
-      :class:`~sklearn.ensemble.HistGradientBoostingClassifier` (axis-aligned
+      [`HistGradientBoostingClassifier`](https://scikit-learn.org/stable/modules/generated/sklearn.ensemble.HistGradientBoostingClassifier.html) (axis-aligned
       thresholds and interactions: ``y = floor(x)``, XOR);
-    * a :class:`~sklearn.discriminant_analysis.LinearDiscriminantAnalysis` with
+    * a [`LinearDiscriminantAnalysis`](https://scikit-learn.org/stable/modules/generated/sklearn.discriminant_analysis.LinearDiscriminantAnalysis.html) with
       Ledoit-Wolf shrinkage of the shared covariance (many classes or features for few
       rows: on the MI benchmark at n = 150 it raised CI coverage from 88 % to 92 %).
 

@@ -21,7 +21,7 @@ from skmi._validation import (
 class MIClassifier(PriorCorrectedNet):
     """Neural-network classifier trained with the probability-corrected softmax.
 
-    A :class:`skorch.NeuralNetClassifier` whose loss is the cross-entropy of
+    A [`skorch.NeuralNetClassifier`](https://skorch.readthedocs.io/en/stable/classifier.html#skorch.classifier.NeuralNetClassifier) whose loss is the cross-entropy of
     ``q(y|x) = softmax(f(x) + tau * log pi)``, where ``f`` are the network's logits and
     ``pi`` is the class prior of the labels ``fit`` receives (Qin, Kim & Gedeon,
     "Neural Network Classifier as Mutual Information Evaluator", arXiv:2106.10471).
@@ -34,8 +34,8 @@ class MIClassifier(PriorCorrectedNet):
 
     * predictions for any test-time class prior (``test_prior``): ``"balanced"``
       minimises the balanced error, which is what imbalanced problems usually need;
-    * a held-out estimate of ``I(X; Y)`` (see :class:`skmi.MIScorer` and
-      :meth:`pointwise_mutual_info`).
+    * a held-out estimate of ``I(X; Y)`` (see [`skmi.MIScorer`][skmi.MIScorer] and
+      [`pointwise_mutual_info`][skmi.MIClassifier.pointwise_mutual_info]).
 
     Parameters
     ----------
@@ -59,7 +59,7 @@ class MIClassifier(PriorCorrectedNet):
     dropout : float, default=0.1
         Dropout probability of the default MLP. Ignored with a custom module.
     criterion : class, default=PCSoftmaxLoss
-        Loss class; must be :class:`PCSoftmaxLoss` or a subclass.
+        Loss class; must be [`PCSoftmaxLoss`][skmi.PCSoftmaxLoss] or a subclass.
     optimizer : torch optimizer class, default=torch.optim.AdamW
     lr : float, default=1e-3
     max_epochs : "auto" or int, default="auto"
@@ -127,7 +127,7 @@ class MIClassifier(PriorCorrectedNet):
         predict, travel batch by batch through pinned memory. Prediction uses batches
         of ``max(batch_size, 4096)`` rows unless ``iterator_valid__batch_size`` is set.
     **kwargs
-        Any other :class:`skorch.NeuralNet` parameter (``optimizer__weight_decay``,
+        Any other [`skorch.NeuralNet`](https://skorch.readthedocs.io/en/stable/net.html#skorch.net.NeuralNet) parameter (``optimizer__weight_decay``,
         ``iterator_train__num_workers``, ...).
 
     Attributes
@@ -288,7 +288,7 @@ class MIClassifier(PriorCorrectedNet):
         classes : array-like of shape (n_classes,), default=None
             All the labels, needed on the first call when its ``y`` lacks some.
         sample_weight : array-like of shape (n_samples,), default=None
-            As in :meth:`fit`.
+            As in `fit`.
         **fit_params
             Passed to skorch.
 
@@ -379,7 +379,7 @@ class MIClassifier(PriorCorrectedNet):
             Labels, all of them in ``classes_``.
         prior : {"training", "empirical"} or array-like, default="training"
             Class prior of the population the pairs come from: the prior ``fit`` saw,
-            the class frequencies of ``y`` (what :class:`MIScorer` uses), or a given
+            the class frequencies of ``y`` (what [`MIScorer`][skmi.MIScorer] uses), or a given
             vector. After resampling in a pipeline the training prior is the resampled
             one, so use ``"empirical"`` or the real prior there.
 

@@ -41,7 +41,9 @@ def _load_table(args, parser):
         import pandas  # noqa: F401
     except ImportError:
         print(
-            "skmi estimate: reading tables needs pandas: pip install 'skmi[cli]'", file=sys.stderr
+            "skmi estimate: reading tables needs pandas: pip install pandas "
+            "(or, from a clone of skmi, pip install '.[cli]')",
+            file=sys.stderr,
         )
         return 2
     if args.cv < 2:
@@ -178,7 +180,11 @@ def _write_plot(result, path) -> bool:
     try:
         import matplotlib
     except ImportError:
-        print("skmi estimate: --plot needs matplotlib: pip install 'skmi[plot]'", file=sys.stderr)
+        print(
+            "skmi estimate: --plot needs matplotlib: pip install matplotlib "
+            "(or, from a clone of skmi, pip install '.[plot]')",
+            file=sys.stderr,
+        )
         return False
     matplotlib.use("Agg")  # a file, never a window
     from skmi.plotting import plot_pmi

@@ -45,7 +45,7 @@ def cross_fit(
 
     The candidates' networks (MIClassifiers, alone or ending a Pipeline) of every
     split, full-size and half-size, are trained together as one batched network
-    (:mod:`skmi._together`) where ``batch_networks`` says so; the other candidates are
+    (`skmi._together`) where ``batch_networks`` says so; the other candidates are
     fitted one split at a time.
     """
     n, n_classes = len(y), len(labels)

@@ -3,9 +3,9 @@
 skorch's default ``DataLoader`` fetches and collates each sample of a batch one by one,
 which for a small MLP costs more than the arithmetic. When the dataset is a skorch
 ``Dataset`` (or a ``Subset`` of one, from a validation split) over numpy arrays or
-tensors, :class:`ArrayBatches` gathers each batch with one indexing operation, on the
+tensors, `ArrayBatches` gathers each batch with one indexing operation, on the
 device where the arrays live (MIClassifier moves training data to the GPU once per fit
-when they fit there, see :func:`device_tensors`). Arrays that stay on the host are
+when they fit there, see `device_tensors`). Arrays that stay on the host are
 gathered into pinned memory and copied asynchronously. Anything else (custom datasets,
 dict inputs, DataLoader options such as ``num_workers``) goes through
 ``torch.utils.data.DataLoader`` unchanged.

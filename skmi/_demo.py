@@ -44,7 +44,8 @@ def long_tailed_digits(imbalance_ratio: float = IMBALANCE_RATIO, random_state: i
 
 
 class _EpochProgress(Callback):
-    """Report training progress: a live counter on a terminal, else a line per 25 %."""
+    """Report training progress: a live counter on a terminal, else a line per 25 %;
+    and, when training ends, after how many epochs and why."""
 
     def __init__(self, label: str, stream=None):
         self.label = label
@@ -55,9 +56,22 @@ class _EpochProgress(Callback):
         epoch, total = len(net.history), net.epochs_planned_
         text = f"  training {self.label:<30} epoch {epoch:>3}/{total}"
         if stream.isatty():
-            stream.write("\r" + text + ("\n" if epoch == total else ""))
-        elif epoch == total or epoch % max(1, total // 4) == 0:
+            stream.write("\r" + text)
+        elif epoch % max(1, total // 4) == 0 and epoch < total:
             stream.write(text + "\n")
+        stream.flush()
+
+    def on_train_end(self, net, **kwargs):
+        stream = self.stream or sys.stderr
+        epoch, total = len(net.history), net.epochs_planned_
+        if epoch < total:
+            best = [i for i, row in enumerate(net.history, 1) if row.get("valid_loss_best")]
+            kept = f"; kept epoch {best[-1]}, the best on validation" if best else ""
+            why = f"early stopping after {epoch} of {total} epochs{kept}"
+        else:
+            why = f"all {total} epochs"
+        text = f"  trained  {self.label:<30} {why}"
+        stream.write(("\r" if stream.isatty() else "") + text + "\n")
         stream.flush()
 
 

@@ -1,8 +1,8 @@
 """estimate_mi: a cross-fitted estimate of I(X; Y) with an error bar.
 
 Three steps, each in its module: the input checks (here), the cross-fitting
-(:mod:`skmi._crossfit`, with the candidates of :mod:`skmi._candidates`) and the
-summary with its bounds (:mod:`skmi._result`).
+(`skmi._crossfit`, with the candidates of `skmi._candidates`) and the
+summary with its bounds (`skmi._result`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def estimate_mi(
     At small n the cross-fitting is repeated with new folds (``n_repeats``) and the
     probabilities of the repetitions are averaged.
 
-    Unlike :func:`sklearn.feature_selection.mutual_info_classif`, which gives one value
+    Unlike [`sklearn.feature_selection.mutual_info_classif`](https://scikit-learn.org/stable/modules/generated/sklearn.feature_selection.mutual_info_classif.html), which gives one value
     per feature, this is the information of the features *jointly*.
 
     Parameters
@@ -71,7 +71,7 @@ def estimate_mi(
         Class labels of any type.
     estimator : classifier, list of classifiers, or None, default=None
         Cloned and refitted on every fold. A list is a set of candidates whose held-out
-        probabilities are mixed (see above). None uses :func:`default_estimators` (an
+        probabilities are mixed (see above). None uses [`default_estimators`][skmi.default_estimators] (an
         MIClassifier and a logistic regression) sized for the training folds. An
         MIClassifier (also at the end of a Pipeline) is read through its prior-free
         logits; any other classifier through ``predict_proba``.

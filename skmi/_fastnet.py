@@ -4,7 +4,7 @@ skorch's NeuralNetClassifier is general; a small MLP on in-memory arrays pays fo
 generality in Python overhead at every step. This base keeps skorch's API and changes
 how it runs:
 
-* batches are index slices of in-memory arrays (:class:`~skmi._data.ArrayBatches`),
+* batches are index slices of in-memory arrays (`ArrayBatches`),
   training data go to the GPU once per fit, prediction uses wide batches;
 * modules switch train/eval mode only when their mode differs;
 * on CUDA, batch losses stay on the device and reach the history once per epoch;
@@ -41,7 +41,7 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
     Parameters
     ----------
     module, *args, **kwargs
-        As for :class:`skorch.NeuralNetClassifier`.
+        As for [`skorch.NeuralNetClassifier`](https://skorch.readthedocs.io/en/stable/classifier.html#skorch.classifier.NeuralNetClassifier).
     num_threads : "auto", int or None, default="auto"
         torch intra-op threads while fitting and predicting (restored afterwards).
     precision : {"float32", "bf16"}, default="float32"

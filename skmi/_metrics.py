@@ -82,7 +82,7 @@ def mutual_info_from_logits(
     y_true : array-like of shape (n_samples,)
         True labels.
     logits : array-like of shape (n_samples, n_classes)
-        Prior-free logits (see :func:`pointwise_mutual_info`).
+        Prior-free logits (see [`pointwise_mutual_info`][skmi.metrics.pointwise_mutual_info]).
     prior : array-like of shape (n_classes,), default=None
         Class prior of the scored data; None uses the class frequencies of ``y_true``.
     labels : array-like of shape (n_classes,), default=None

@@ -92,7 +92,7 @@ class MLP(nn.Module):
 
 
 def mlp_shape_from_state_dict(state: dict) -> dict:
-    """Recover the constructor arguments of an :class:`MLP` from its ``state_dict``."""
+    """Recover the constructor arguments of an `MLP` from its ``state_dict``."""
     hidden_keys = sorted(
         (k for k in state if k.startswith("hidden.") and k.endswith(".weight")),
         key=lambda k: int(k.split(".")[1]),

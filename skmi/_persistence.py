@@ -21,7 +21,7 @@ from skmi._runtime import requested_device
 
 
 class LoadParamsMixin:
-    """``load_params`` for MIClassifier (see :meth:`skorch.NeuralNet.load_params`)."""
+    """``load_params`` for MIClassifier (see [`skorch.NeuralNet.load_params`](https://skorch.readthedocs.io/en/stable/net.html#skorch.net.NeuralNet.load_params))."""
 
     def load_params(
         self,
@@ -33,7 +33,7 @@ class LoadParamsMixin:
         use_safetensors=False,
         **kwargs,
     ):
-        """Load parameters saved by ``save_params``; see :meth:`skorch.NeuralNet.load_params`.
+        """Load parameters saved by ``save_params``; see [`skorch.NeuralNet.load_params`](https://skorch.readthedocs.io/en/stable/net.html#skorch.net.NeuralNet.load_params).
 
         On an MIClassifier that was never fitted, the default MLP is rebuilt from the
         shapes in ``f_params``, and ``f_criterion`` (which holds the class prior) is

@@ -1,7 +1,7 @@
 """The pointwise-MI algebra, in one place.
 
 Every reading of mutual information in skmi (``MIClassifier``, ``MIScorer``,
-``estimate_mi``, the CLI and :mod:`skmi.metrics`) goes through these functions, so that
+``estimate_mi``, the CLI and [`skmi.metrics`][skmi.metrics]) goes through these functions, so that
 the prior correction, the normaliser and the floor for zero probabilities cannot drift
 apart between them.
 

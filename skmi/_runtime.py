@@ -74,8 +74,8 @@ class DeviceParameter:
     skorch reads ``self.device`` wherever it places a module or a tensor (``forward``,
     ``evaluation_step``, ``get_loss``, ``load_params``...), and ``"auto"`` is not a torch
     device. So every attribute read returns the resolved device: the one pinned at
-    initialisation (:func:`pin_device`), or a fresh resolution before that. The value the
-    user set is kept in the instance ``__dict__``, where :func:`requested_device` reads it
+    initialisation (`pin_device`), or a fresh resolution before that. The value the
+    user set is kept in the instance ``__dict__``, where `requested_device` reads it
     for ``get_params`` and ``clone``. Setting the attribute drops the pinned device.
     """
 

@@ -21,7 +21,7 @@ class MIScorer:
 
     How the estimate is read:
 
-    * :class:`skmi.MIClassifier` (also as the last step of a Pipeline or inside a
+    * [`skmi.MIClassifier`][skmi.MIClassifier] (also as the last step of a Pipeline or inside a
       fitted search): its prior-free logits ``g`` exactly, ``mean_i [g_{y_i}(x_i) -
       logsumexp_j(g_j(x_i) + log pi_j)]``, with ``pi`` the class prior of the data being
       scored. Its ``test_prior`` and any resampling in the pipeline do not bias it,
@@ -100,7 +100,7 @@ class MIScorer:
         return self
 
     def get_metadata_routing(self) -> MetadataRequest:
-        """The metadata this scorer asks for (see :meth:`set_score_request`)."""
+        """The metadata this scorer asks for (see `set_score_request`)."""
         request = MetadataRequest(owner=type(self).__name__)
         alias = getattr(self, "_sample_weight_request", None)
         request.score.add_request(param="sample_weight", alias=alias)

@@ -1,5 +1,5 @@
 """Fitting many MIClassifiers (alone or at the end of a Pipeline) at once, as one
-batched network (:mod:`skmi._batched`): estimate_mi's cross-fitting networks.
+batched network (`skmi._batched`): estimate_mi's cross-fitting networks.
 
 Each model is prepared exactly as its own ``fit`` would prepare it (the checks, the
 prior, the input standardisation, the seeded initial weights and the stratified

@@ -48,7 +48,7 @@ _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 
 class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
-    """Training with the class prior of the data; see :class:`skmi.MIClassifier`."""
+    """Training with the class prior of the data; see [`skmi.MIClassifier`][skmi.MIClassifier]."""
 
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X, *, reset: bool, y=None):

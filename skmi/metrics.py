@@ -1,6 +1,6 @@
 """Metrics that read mutual information off a classifier's predictions.
 
-In the spirit of :func:`sklearn.metrics.mutual_info_score`, but for the information that
+In the spirit of [`sklearn.metrics.mutual_info_score`](https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mutual_info_score.html), but for the information that
 the *features* carry about the label: labels and predictions in, ``I(X; Y)`` out.
 """
 

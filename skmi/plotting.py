@@ -1,9 +1,9 @@
 """Figures for MI estimates and MIClassifier training (needs matplotlib: ``skmi[plot]``).
 
-- :func:`plot_pmi`: the distribution of out-of-fold pointwise MI per class, with the
+- [`plot_pmi`][skmi.plotting.plot_pmi]: the distribution of out-of-fold pointwise MI per class, with the
   estimate and its confidence interval;
-- :func:`plot_estimates`: estimates with their intervals against known truths;
-- :func:`plot_learning_curve`: held-out (and training) MI of an MIClassifier per epoch.
+- [`plot_estimates`][skmi.plotting.plot_estimates]: estimates with their intervals against known truths;
+- [`plot_learning_curve`][skmi.plotting.plot_learning_curve]: held-out (and training) MI of an MIClassifier per epoch.
 
 Each function draws on ``ax`` when given, else on a new figure, and returns the figure.
 """
@@ -34,7 +34,7 @@ def plot_pmi(result, *, ax=None, units: str = "nats"):
     Parameters
     ----------
     result : MIEstimate
-        What :func:`skmi.estimate_mi` returned.
+        What [`skmi.estimate_mi`][skmi.estimate_mi] returned.
     ax : matplotlib Axes, optional
     units : {"nats", "bits"}, default="nats"
 
@@ -69,20 +69,36 @@ def plot_pmi(result, *, ax=None, units: str = "nats"):
     ax.axhspan(
         low, high, color="tab:red", alpha=0.15, label=f"{result.confidence:.0%} CI of I(X;Y)"
     )
+    reading = "extrapolated estimate" if result.extrapolated else "estimate"
     ax.axhline(
-        result.mi * scale, color="tab:red", lw=1.5, label=f"I(X;Y) = {result.mi * scale:.3f}"
+        result.mi * scale,
+        color="tab:red",
+        lw=1.5,
+        label=f"I(X;Y) {reading} = {result.mi * scale:.3f}",
     )
     ax.axhline(0, color="grey", lw=0.8, ls=":")
+    # each class's pointwise MI is at most -log pi_y (q(y|x) <= 1): mark the ceilings
+    prior = np.bincount(result.y_index, minlength=len(groups)) / len(result.y_index)
+    ceilings = -np.log(prior) * scale
+    ax.hlines(
+        ceilings,
+        positions - 0.4,
+        positions + 0.4,
+        colors="black",
+        lw=1,
+        ls="--",
+        label="ceiling -log π_y",
+    )
     # a few confidently wrong samples have PMI far below zero; show the bulk (1-99 %)
     values = np.concatenate(groups)
     bottom = min(np.percentile(values, 1), low, 0.0)
-    top = max(np.percentile(values, 99), high)
+    top = max(np.percentile(values, 99), high, float(np.max(ceilings)))
     pad = 0.08 * (top - bottom + 1e-9)
     ax.set_ylim(bottom - pad, top + pad)
     ax.set_xticks(positions)
     ax.set_xticklabels([str(label) for label in result.labels], rotation=20)
     ax.set_xlabel("class")
-    ax.set_ylabel(f"out-of-fold pointwise MI ({units}), 1-99 %")
+    ax.set_ylabel(f"plain out-of-fold pointwise MI ({units}), 1-99 %")
     ax.set_title(
         f"I(X;Y) = {result.mi * scale:.3f} [{low:.3f}, {high:.3f}] {units}; "
         f"H(Y) = {result.entropy * scale:.3f}",
@@ -116,6 +132,21 @@ def plot_estimates(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skmi import estimate_mi
+    >>> from skmi.datasets import make_task
+    >>> from skmi.plotting import plot_estimates
+    >>> runs = [make_task(name, 400, random_state=0) for name in ("xor", "gaussian_binary")]
+    >>> results = [estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
+    ...            for X, y, _ in runs]
+    >>> fig = plot_estimates(results, [mi for _, _, mi in runs], names=["xor", "gaussian"])
+    >>> [text.get_text() for text in fig.axes[0].texts]
+    ['xor', 'gaussian']
     """
     if len(estimates) != len(truths):
         raise ValueError(f"got {len(estimates)} estimates but {len(truths)} truths")
@@ -130,14 +161,41 @@ def plot_estimates(
     ax.scatter(truth[~covered], mi[~covered], color="tab:red", zorder=4, s=20, label="CI misses")
     top = max(truth.max(initial=0), ci.max(initial=0)) * 1.05 + 1e-9
     ax.plot([0, top], [0, top], color="grey", lw=1, ls="--", label="estimate = truth")
-    for x, y_, name in zip(truth, mi, names or [], strict=False):
-        ax.annotate(str(name), (x, y_), fontsize=6, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel(f"true I(X;Y) ({units})")
     ax.set_ylabel(f"estimate ({units})")
     ax.set_title(f"{covered.sum()} of {len(covered)} intervals cover the truth", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
+    if names is not None:
+        _label_points(ax, list(zip(truth, mi, strict=True)), [str(n) for n in names])
     return fig
+
+
+# Where a point's label may go (points right/left, above/below), nearest first.
+_LABEL_OFFSETS = [(3, 3), (3, -9), (-3, 3), (-3, -9), (3, 11), (3, -17), (-3, 11), (-3, -17)]
+
+
+def _label_points(ax, points, names) -> None:
+    """Label each point at the first offset whose text meets no label placed before
+    (tasks with similar truths and estimates put their points, and labels, together)."""
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for (x, y), name in zip(points, names, strict=False):
+        for dx, dy in _LABEL_OFFSETS:
+            text = ax.annotate(
+                name,
+                (x, y),
+                fontsize=6,
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha="left" if dx > 0 else "right",
+            )
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            if (dx, dy) != _LABEL_OFFSETS[-1]:
+                text.remove()  # the last offset stays even if it overlaps: every point is named
+        placed.append(box)
 
 
 def plot_learning_curve(clf, *, ax=None, units: str = "nats"):
@@ -159,6 +217,19 @@ def plot_learning_curve(clf, *, ax=None, units: str = "nats"):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skmi import MIClassifier
+    >>> from skmi.datasets import make_task
+    >>> from skmi.plotting import plot_learning_curve
+    >>> X, y, _ = make_task("gaussian_binary", 600, random_state=0)
+    >>> clf = MIClassifier(max_epochs=10, random_state=0, num_threads=1).fit(X, y)
+    >>> fig = plot_learning_curve(clf)
+    >>> len(fig.axes[0].lines) >= 2  # held-out and training MI
+    True
     """
     if not hasattr(clf, "class_prior_"):
         raise ValueError("plot_learning_curve needs a fitted MIClassifier.")

@@ -316,3 +316,31 @@ def test_the_text_report_says_which_reading_it_is():
     assert lines[1] == "         plain held-out reading: a lower bound on I(X;Y) in expectation"
     extrapolated = report_lines({**report, "reading": "extrapolated", "correction_nats": 0.05})
     assert "extrapolated to unlimited training data" in extrapolated[1]
+
+
+def test_demo_progress_without_a_terminal_says_how_training_ended():
+    from skmi import MIClassifier
+    from skmi._demo import _EpochProgress
+
+    X, y, _ = make_task("gaussian_binary", 400, random_state=0)
+    stream = io.StringIO()  # not a terminal: no carriage returns
+    net = MIClassifier(
+        max_epochs=200,
+        n_iter_no_change=2,
+        lr=0.05,
+        random_state=0,
+        num_threads=1,
+        callbacks=[("progress", _EpochProgress("demo model", stream=stream))],
+    ).fit(X, y)
+    lines = stream.getvalue().splitlines()
+    epochs = len(net.history_)
+    assert epochs < 200 and "\r" not in stream.getvalue()
+    best = max(i for i, row in enumerate(net.history_, 1) if row["valid_loss_best"])
+    assert (
+        lines[-1].split()
+        == (
+            f"trained demo model early stopping after {epochs} of 200 epochs; "
+            f"kept epoch {best}, the best on validation"
+        ).split()
+    )
+    assert all("epoch" in line for line in lines) and len(lines) <= 5

@@ -28,6 +28,36 @@ def test_plot_pmi_draws_one_violin_per_class_and_the_ci(result):
     assert any(np.allclose(line.get_ydata(), estimate.mi_bits) for line in bits.lines)
 
 
+def test_violins_stay_below_each_class_ceiling_which_is_drawn(result):
+    estimate, _ = result
+    ax = plot_pmi(estimate).axes[0]
+    prior = np.bincount(estimate.y_index) / len(estimate.y_index)
+    ceilings = -np.log(prior)
+    marks = [c for c in ax.collections if c.get_label() == "ceiling -log π_y"]
+    assert len(marks) == 1
+    drawn = sorted(segment[0][1] for segment in marks[0].get_segments())
+    np.testing.assert_allclose(drawn, sorted(ceilings))
+    bodies = [c for c in ax.collections if c.get_label() != "ceiling -log π_y"][: len(prior)]
+    for k, body in enumerate(bodies):
+        top = body.get_paths()[0].vertices[:, 1].max()
+        assert top <= ceilings[k] + 1e-9
+    assert "extrapolated" in ax.get_legend_handles_labels()[1][-2] or not estimate.extrapolated
+
+
+def test_point_labels_do_not_overlap(result):
+    estimate, truth = result
+    fig = plot_estimates(
+        [estimate] * 4,
+        [truth, truth + 1e-3, truth + 2e-3, truth + 3e-3],
+        names=["first task", "second task", "third task", "fourth task"],
+    )
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in fig.axes[0].texts]
+    assert len(boxes) == 4
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :])
+
+
 def test_plot_estimates_counts_covering_intervals(result):
     estimate, truth = result
     fig = plot_estimates([estimate, estimate], [truth, truth + 10], names=["ok", "far"])
