@@ -75,7 +75,8 @@ def train_members(
     """Train every member at once; members share layer shapes, optimizer and batch size.
 
     Dropout (where asked for) draws from torch's global generator: seed it around the
-    call for a reproducible result.
+    call for a reproducible result. The members' data are stacked into one padded copy
+    and released from the members (their ``X_train``... are set to None).
     """
     if not isinstance(optimizer, type) or not issubclass(optimizer, ELEMENTWISE_OPTIMIZERS):
         raise TypeError(f"train_members needs an elementwise optimizer; got {optimizer!r}.")
@@ -106,6 +107,9 @@ class _Stack:
             [m.y_valid if v else empty_y for m, v in zip(members, has_valid, strict=True)],
             device,
         )
+        # the members' own copies are no longer needed: release them (large data)
+        for member in members:
+            member.X_train = member.y_train = member.X_valid = member.y_valid = None
         self.log_prior = torch.stack([m.log_prior.to(device) for m in members])[:, None, :]
         self.params = [
             torch.stack([m.weights[layer][part] for m in members]).to(device).requires_grad_()

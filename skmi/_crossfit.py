@@ -132,21 +132,20 @@ def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, p
     batched = [m for m, candidate in enumerate(candidates) if network_of(candidate) is not None]
     if not batched:
         return {}
-    jobs, keys = [], []
+    jobs, keys = [], []  # (model, its training rows), (split, candidate, full or half)
     for s, (train, _, seed, half_rows) in enumerate(plans):
         for m in batched:
             for part, rows in ((0, train), (1, half_rows)):
-                if rows is None:
-                    continue
-                model = seeded_clone(candidates[m], seed)
-                jobs.append((model, X[rows], y[rows]))
-                keys.append((s, m, part))
-    nets = [network_of(model) for model, _, _ in jobs]
-    input_bytes = sum(4 * rows.size for _, rows, _ in jobs)  # float32 copies
+                if rows is not None:
+                    jobs.append((seeded_clone(candidates[m], seed), rows))
+                    keys.append((s, m, part))
+    nets = [network_of(model) for model, _ in jobs]
+    input_bytes = sum(4 * len(rows) * X.shape[1] for _, rows in jobs)  # float32 copies
     if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
         return {}
     progress.set_postfix_str(f"training {len(jobs)} networks together")
-    outcomes = fit_together(jobs)
+    # a generator: each job's rows are copied out of X only while it is prepared
+    outcomes = fit_together((model, X[rows], y[rows]) for model, rows in jobs)
     progress.set_postfix_str("")
     prefit: dict = {}
     for (s, m, part), outcome in zip(keys, outcomes, strict=True):

@@ -97,8 +97,8 @@ def estimate_mi(
         the end of a Pipeline) of every fold, full-size and half-size, at once as one
         batched network: each keeps its own initial weights, rows, validation split,
         optimizer state and early stopping, and the fitted models are read as any
-        other. "auto" does it where the stacked inputs fit in memory (2 GiB on the
-        CPU, half the free memory of a GPU); False fits them one after another. The
+        other. "auto" does it where the stacked inputs fit in memory (512 MiB on
+        the CPU, half the free memory of a GPU); False fits them one after another. The
         two agree up to seed-level noise (the batches are drawn differently); on one
         CPU thread batching was 2 to 6 times faster in ``benchmarks/speed.py --together``.
 

@@ -64,8 +64,15 @@ class PCSoftmaxLoss(nn.Module):
 
         ``target`` holds class indices, or ``(index, sample weight)`` rows (shape
         ``(n, 2)``, as MIClassifier passes them for ``fit(..., sample_weight=w)``); then
-        the mean is weighted, ``sum_i w_i l_i / sum_i w_i``.
+        the mean is weighted, ``sum_i w_i l_i / sum_i w_i``. Logits of shape
+        ``(n, members, classes)`` (an ensemble in training) give the members' mean loss.
         """
+        if logits.ndim == 3:
+            # an ensemble's members' logits (n, members, classes): each member's loss,
+            # averaged over members (each is trained as a network of its own)
+            n_rows, n_members, n_classes = logits.shape
+            logits = logits.reshape(n_rows * n_members, n_classes)
+            target = target.repeat_interleave(n_members, dim=0)
         # Compute in float32 at least: under bf16/fp16 autocast the log-sum-exp of large
         # logits loses the digits that the MI estimate is made of.
         adjusted = logits.float() + self.tau * self.log_prior

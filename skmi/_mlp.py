@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -91,17 +92,110 @@ class MLP(nn.Module):
         return self.output(self.hidden(X))
 
 
+class EnsembleMLP(nn.Module):
+    """``n_members`` ReLU MLPs of one shape, trained at once and read as one network.
+
+    Each member has its own weights (stacked with a leading member dimension: one batched
+    matrix product per layer for all members) and its own dropout masks; the input
+    standardisation is shared. In training mode the module returns every member's logits,
+    shape ``(n, n_members, n_classes)``, and `PCSoftmaxLoss` averages the
+    members' losses, so each member is trained as a network of its own. In evaluation mode
+    it returns the ensemble's logits ``f`` with
+    ``softmax(f + shift) = mean_m softmax(f_m + shift)``, where ``shift = tau * log pi``:
+    the ensemble's posterior under the training prior is the members' average, and the
+    prior-free logits, predictions and pointwise MI follow from ``f`` as for one network.
+    By Jensen's inequality the averaged posterior's log-loss is never above the members'
+    mean log-loss, so the held-out MI bound of the ensemble is at least the members'
+    average.
+
+    Parameters
+    ----------
+    n_features, n_classes, hidden_layer_sizes, dropout, feature_mean, feature_scale
+        As for `MLP`.
+    n_members : int, default=8
+    shift : array-like of shape (n_classes,), optional
+        ``tau * log pi`` of the training prior (zeros if omitted); a buffer.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_classes: int,
+        hidden_layer_sizes: Sequence[int] = (64, 64),
+        dropout: float = 0.0,
+        feature_mean=None,
+        feature_scale=None,
+        n_members: int = 8,
+        shift=None,
+    ):
+        super().__init__()
+        mean = np.zeros(n_features) if feature_mean is None else feature_mean
+        scale = np.ones(n_features) if feature_scale is None else feature_scale
+        self.register_buffer("feature_mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("feature_scale", torch.as_tensor(scale, dtype=torch.float32))
+        shift = np.zeros(n_classes) if shift is None else shift
+        self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
+        self.n_members = int(n_members)
+        self.dropout = float(dropout)
+        sizes = [n_features, *hidden_layer_sizes, n_classes]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for width_in, width_out in itertools.pairwise(sizes):
+            # nn.Linear's default initialisation, drawn for each member
+            bound = 1.0 / np.sqrt(width_in)
+            weight = torch.empty(self.n_members, width_out, width_in).uniform_(-bound, bound)
+            bias = torch.empty(self.n_members, width_out).uniform_(-bound, bound)
+            self.weights.append(nn.Parameter(weight))
+            self.biases.append(nn.Parameter(bias))
+
+    # fixed-size blocks at inference on the CPU, as the single network (batch invariance)
+    forward = MLP.forward
+
+    def _logits(self, X: torch.Tensor) -> torch.Tensor:
+        X = (X - self.feature_mean) / self.feature_scale
+        h = X.unsqueeze(0).expand(self.n_members, *X.shape)
+        last = len(self.weights) - 1
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            if layer < last:
+                h = torch.relu(h)
+                if self.training and self.dropout > 0:
+                    h = nn.functional.dropout(h, self.dropout, training=True)
+        members = h.transpose(0, 1)  # (n, members, classes)
+        if self.training:
+            return members
+        log_q = torch.log_softmax(members.float() + self.shift, dim=-1)
+        return torch.logsumexp(log_q, dim=1) - np.log(self.n_members) - self.shift
+
+    def set_shift(self, shift) -> None:
+        """Replace ``tau * log pi`` in place (a warm-started fit's new prior)."""
+        self.shift = torch.as_tensor(shift, dtype=torch.float32, device=self.shift.device)
+
+
 def mlp_shape_from_state_dict(state: dict) -> dict:
     """Recover the constructor arguments of an `MLP` from its ``state_dict``."""
+    if "weights.0" in state:  # an EnsembleMLP
+        widths = [int(state[f"weights.{i}"].shape[1]) for i in range(_count(state, "weights."))]
+        return {
+            "n_features": int(state["feature_mean"].numel()),
+            "n_classes": widths[-1],
+            "hidden_layer_sizes": tuple(widths[:-1]),
+            "n_members": int(state["weights.0"].shape[0]),
+        }
     hidden_keys = sorted(
         (k for k in state if k.startswith("hidden.") and k.endswith(".weight")),
         key=lambda k: int(k.split(".")[1]),
     )
     return {
+        "n_members": 1,
         "n_features": int(state["feature_mean"].numel()),
         "n_classes": int(state["output.weight"].shape[0]),
         "hidden_layer_sizes": tuple(int(state[k].shape[0]) for k in hidden_keys),
     }
+
+
+def _count(state: dict, prefix: str) -> int:
+    return len({k.split(".")[1] for k in state if k.startswith(prefix)})
 
 
 def feature_standardisation(X: np.ndarray, weight=None) -> tuple[np.ndarray, np.ndarray]:
@@ -149,4 +243,4 @@ def _safe_scale(scale: np.ndarray) -> np.ndarray:
     return scale
 
 
-__all__ = ["MLP", "auto_hidden_layer_sizes", "feature_standardisation"]
+__all__ = ["MLP", "EnsembleMLP", "auto_hidden_layer_sizes", "feature_standardisation"]

@@ -95,6 +95,12 @@ class LoadParamsMixin:
             f_params = _rewindable(f_params)
             state = _read_state_dict(f_params, use_safetensors)
             shape = mlp_shape_from_state_dict(state)
+            if shape["n_members"] != int(getattr(self, "n_members", 1)):
+                raise ValueError(
+                    f"The saved network has {shape['n_members']} member(s); this "
+                    f"MIClassifier has n_members={getattr(self, 'n_members', 1)}. Create it "
+                    f"with n_members={shape['n_members']} to load these parameters."
+                )
             self.n_features_in_ = shape["n_features"]
             self._hidden_layer_sizes_ = shape["hidden_layer_sizes"]
             self.class_prior_ = np.full(shape["n_classes"], 1.0 / shape["n_classes"])

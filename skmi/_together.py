@@ -23,9 +23,10 @@ from skmi._data import ArrayBatches
 from skmi._loss import PCSoftmaxLoss
 from skmi._runtime import resolve_device
 
-# Stacking copies each network's inputs; on the CPU that copy is held to this size.
-# (Batching paid at every size measured there: benchmarks/speed.py --together.)
-CPU_MAX_STACK_BYTES = 2 * 2**30
+# Stacking holds every network's inputs at once (one networks at a time holds one); on
+# the CPU that is held to this size: 10^5 rows x 50 features fit, 10^6 do not. Batching
+# paid at every size measured below it (benchmarks/together.py).
+CPU_MAX_STACK_BYTES = 512 * 2**20
 # On a GPU, to this fraction of its free memory.
 CUDA_MAX_STACK_FRACTION = 0.5
 
@@ -42,6 +43,7 @@ def network_of(model):
         return None
     plain_config = (
         net.module is None
+        and int(net.n_members) == 1
         and net.criterion is PCSoftmaxLoss
         and isinstance(net.optimizer, type)
         and issubclass(net.optimizer, ELEMENTWISE_OPTIMIZERS)
@@ -83,12 +85,17 @@ def pays_to_batch(nets, input_bytes: int) -> bool:
 def fit_together(jobs) -> list:
     """Fit each ``(model, X, y)``; the MIClassifiers among them train as one batch.
 
+    ``jobs`` may be a generator: each job's data are needed only while it is prepared
+    (the batch keeps one float32 copy of each network's inputs), so a caller can copy
+    rows out of a large X one job at a time.
+
     Returns, per job, the fitted model or the ValueError its fit raised (a validation
     split too small for a class, say): the caller decides what a failure means.
     """
-    outcomes: list = [None] * len(jobs)
+    outcomes: list = []
     groups = defaultdict(list)  # same layer shapes and training settings
     for i, (model, X, y) in enumerate(jobs):
+        outcomes.append(None)
         net = network_of(model)
         try:
             if net is None:

@@ -27,7 +27,7 @@ from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
-from skmi._mlp import MLP, auto_hidden_layer_sizes, feature_standardisation
+from skmi._mlp import MLP, EnsembleMLP, auto_hidden_layer_sizes, feature_standardisation
 from skmi._params import check_params
 from skmi._persistence import LoadParamsMixin
 from skmi._validation import (
@@ -151,8 +151,17 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             "feature_scale": getattr(self, "_feature_scale_", None),
             **self.get_params_for("module"),
         }
-        self.module_ = MLP(**kwargs)
+        n_members = int(getattr(self, "n_members", 1))
+        if n_members == 1:
+            self.module_ = MLP(**kwargs)
+            return self
+        self.module_ = EnsembleMLP(**kwargs, n_members=n_members, shift=self._ensemble_shift())
         return self
+
+    def _ensemble_shift(self) -> np.ndarray:
+        """``tau * log pi``: what an ensemble adds to its members' logits to average
+        their posteriors under the training prior."""
+        return self.tau * np.log(self.class_prior_)
 
     def _hidden_sizes(self) -> tuple[int, ...]:
         if isinstance(self.hidden_layer_sizes, str):
@@ -205,6 +214,8 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         with self._runtime(), self._seeded(None if continuing else self._torch_seed_):
             if keep_network:
                 self.criterion_.set_prior(self.class_prior_, self.class_weight_)
+                if isinstance(self.module_, EnsembleMLP):
+                    self.module_.set_shift(self._ensemble_shift())
             else:
                 self.initialize()
             self.epochs_planned_ = self._n_epochs(len(y_train))

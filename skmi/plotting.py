@@ -167,18 +167,44 @@ def plot_estimates(
     ax.legend(fontsize=7)
     fig.tight_layout()
     if names is not None:
-        _label_points(ax, list(zip(truth, mi, strict=True)), [str(n) for n in names])
+        bars = [(x, lo, hi) for x, (lo, hi) in zip(truth, ci, strict=True)]
+        _label_points(ax, list(zip(truth, mi, strict=True)), [str(n) for n in names], bars)
     return fig
 
 
 # Where a point's label may go (points right/left, above/below), nearest first.
-_LABEL_OFFSETS = [(3, 3), (3, -9), (-3, 3), (-3, -9), (3, 11), (3, -17), (-3, 11), (-3, -17)]
+_LABEL_OFFSETS = [
+    (4, 3),
+    (4, -9),
+    (-4, 3),
+    (-4, -9),
+    (4, 11),
+    (4, -17),
+    (-4, 11),
+    (-4, -17),
+    (8, 19),
+    (8, -25),
+    (-8, 19),
+    (-8, -25),
+]
 
 
-def _label_points(ax, points, names) -> None:
-    """Label each point at the first offset whose text meets no label placed before
-    (tasks with similar truths and estimates put their points, and labels, together)."""
+def _label_points(ax, points, names, bars=()) -> None:
+    """Label each point at the first offset whose text stays inside the axes and meets
+    no label placed before, no point and no error bar (tasks with similar truths and
+    estimates put their points, and labels, together)."""
+    from matplotlib.transforms import Bbox
+
     renderer = ax.figure.canvas.get_renderer()
+    to_pixels = ax.transData.transform
+    frame = ax.get_window_extent(renderer)
+    obstacles = []
+    for x, y in points:
+        px, py = to_pixels((x, y))
+        obstacles.append(Bbox.from_extents(px - 3, py - 3, px + 3, py + 3))
+    for x, low, high in bars:
+        (px, p_low), (_, p_high) = to_pixels([(x, low), (x, high)])
+        obstacles.append(Bbox.from_extents(px - 1, p_low, px + 1, p_high))
     placed = []
     for (x, y), name in zip(points, names, strict=False):
         for dx, dy in _LABEL_OFFSETS:
@@ -191,7 +217,9 @@ def _label_points(ax, points, names) -> None:
                 ha="left" if dx > 0 else "right",
             )
             box = text.get_window_extent(renderer)
-            if not any(box.overlaps(other) for other in placed):
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1
+            inside = inside and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(o) for o in placed + obstacles):
                 break
             if (dx, dy) != _LABEL_OFFSETS[-1]:
                 text.remove()  # the last offset stays even if it overlaps: every point is named

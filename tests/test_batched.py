@@ -61,12 +61,13 @@ def test_each_member_trains_as_its_own_network():
     # full batches make the batches independent of shuffling: the stacked training of
     # members of different sizes must then equal each one's plain training
     members = [_member(n, seed, max_epochs=25) for n, seed in ((40, 0), (57, 1), (23, 2))]
+    expected = [torch.cat([p.flatten() for p in _alone(member, 25)]) for member in members]
     trained = train_members(members, optimizer_kwargs={"lr": 1e-2}, batch_size=64)
-    for member, result in zip(members, trained, strict=True):
-        expected = torch.cat([p.flatten() for p in _alone(member, 25)])
-        assert torch.allclose(_flat(result.weights), expected, atol=2e-5)
+    for member, result, alone in zip(members, trained, expected, strict=True):
+        assert torch.allclose(_flat(result.weights), alone, atol=2e-5)
         assert len(result.train_loss) == 25 and result.valid_loss == []
         assert not torch.allclose(_flat(result.weights), _flat(member.weights))
+        assert member.X_train is None  # released once stacked
 
 
 def test_a_member_is_not_changed_by_the_others_or_by_their_stopping():
@@ -81,17 +82,18 @@ def test_a_member_is_not_changed_by_the_others_or_by_their_stopping():
 
 def test_early_stopping_keeps_the_best_weights():
     member = _member(60, 5, widths=(32, 32), valid=60, max_epochs=400, patience=5)
+    X_valid, y_valid = member.X_valid, member.y_valid
     result = train_members([member], optimizer_kwargs={"lr": 3e-2}, batch_size=8)[0]
     losses = result.valid_loss
     assert len(losses) < 400  # it stopped: the tiny validation set is overfitted
     assert result.best_epoch == int(np.argmin(losses)) + 1
     assert len(losses) == result.best_epoch + member.patience
     # the weights returned are those of the best epoch: they give its validation loss
-    h = member.X_valid
+    h = X_valid
     for layer, (weight, bias) in enumerate(result.weights):
         h = h @ weight.T + bias
         h = torch.relu(h) if layer < len(result.weights) - 1 else h
-    loss = F.cross_entropy(h + member.log_prior, member.y_valid).item()
+    loss = F.cross_entropy(h + member.log_prior, y_valid).item()
     assert loss == pytest.approx(min(losses), abs=1e-5)
 
 
@@ -105,12 +107,13 @@ def test_ragged_last_batches_see_every_row_once_an_epoch():
     # 37 rows in batches of 16: 3 steps an epoch; the train loss of an epoch is the mean
     # over its rows, so with lr=0 it is the loss of the initial network on all rows
     member = _member(37, 7, max_epochs=2)
+    X_train, y_train = member.X_train, member.y_train
     result = train_members([member], optimizer_kwargs={"lr": 0.0}, batch_size=16)[0]
-    h = member.X_train
+    h = X_train
     for layer, (weight, bias) in enumerate(member.weights):
         h = h @ weight.T + bias
         h = torch.relu(h) if layer < len(member.weights) - 1 else h
-    expected = F.cross_entropy(h + member.log_prior, member.y_train).item()
+    expected = F.cross_entropy(h + member.log_prior, y_train).item()
     assert result.train_loss == pytest.approx([expected, expected], abs=1e-6)
 
 

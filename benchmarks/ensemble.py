@@ -1,0 +1,167 @@
+"""MIClassifier as an ensemble (n_members) against one network and balanced forests.
+
+On the six tabular sets of benchmarks/imbalanced.py, the same outer stratified folds for
+every method, no tuning for any (each method with its defaults: the same, zero, tuning
+budget):
+
+- ``MIClassifier`` (one network) and ``MIClassifier(n_members=k)`` for each ``--members``;
+- imbalanced-learn's ``BalancedRandomForestClassifier`` (100 trees, the settings of
+  benchmarks/imbalanced.py), ``BalancedBaggingClassifier`` (30 trees) and a balanced
+  logistic regression.
+
+Reports balanced accuracy, G-mean, the MIScorer reading on the held-out fold (networks
+only) and fit seconds (one torch thread). Writes ensemble.md and ensemble.csv to --out.
+
+Run: python benchmarks/ensemble.py [--members 4 8] [--folds 3] [--seeds 1] [--jobs 2]
+[--datasets ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.ensemble import BalancedBaggingClassifier, BalancedRandomForestClassifier
+from imblearn.metrics import geometric_mean_score
+from joblib import Parallel, delayed
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skmi import MIClassifier, MIScorer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import announce, write_page
+from _imbalanced_data import TABULAR, load_tabular
+
+
+def make_method(name: str, seed: int):
+    if name == "MIClassifier":
+        return MIClassifier(random_state=seed, num_threads=1)
+    if name.startswith("MIClassifier n_members="):
+        k = int(name.split("=")[1])
+        return MIClassifier(n_members=k, random_state=seed, num_threads=1)
+    if name == "BalancedRandomForest":
+        return BalancedRandomForestClassifier(
+            n_estimators=100,
+            sampling_strategy="all",
+            replacement=True,
+            bootstrap=False,
+            random_state=seed,
+            n_jobs=1,
+        )
+    if name == "BalancedBagging":
+        return BalancedBaggingClassifier(
+            estimator=DecisionTreeClassifier(), n_estimators=30, random_state=seed, n_jobs=1
+        )
+    return make_pipeline(
+        StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=3000)
+    )
+
+
+def evaluate(table, name, fold, seed, train, test):
+    torch.set_num_threads(1)
+    X, y = load_tabular(table)
+    model = make_method(name, seed)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X[train], y[train])
+    seconds = time.perf_counter() - start
+    pred = model.predict(X[test])
+    multiclass = len(np.unique(y)) > 2
+    mi = MIScorer()(model, X[test], y[test]) if name.startswith("MIClassifier") else np.nan
+    return {
+        "table": table,
+        "method": name,
+        "fold": fold,
+        "seed": seed,
+        "balanced_accuracy": balanced_accuracy_score(y[test], pred),
+        "g_mean": geometric_mean_score(
+            y[test], pred, average="multiclass" if multiclass else "binary"
+        ),
+        "mi_nats": mi,
+        "fit_seconds": seconds,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--datasets", nargs="+", default=list(TABULAR))
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", default="docs/benchmarks")
+    args = parser.parse_args(argv)
+    command, env = announce("ensemble.py", argv, threads=f"1 thread per job, {args.jobs} jobs")
+    methods = [
+        "MIClassifier",
+        *(f"MIClassifier n_members={k}" for k in args.members),
+        "BalancedRandomForest",
+        "BalancedBagging",
+        "LogisticRegression balanced",
+    ]
+    jobs = []
+    for table in args.datasets:
+        _, y = load_tabular(table)
+        for seed in range(args.seeds):
+            folds = StratifiedKFold(args.folds, shuffle=True, random_state=seed)
+            for fold, (train, test) in enumerate(folds.split(np.zeros(len(y)), y)):
+                jobs += [(table, m, fold, seed, train, test) for m in methods]
+    rows = Parallel(n_jobs=args.jobs)(delayed(evaluate)(*job) for job in jobs)
+    frame = pd.DataFrame(rows)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / "ensemble.csv", index=False)
+    per_table = frame.pivot_table(
+        index="method", columns="table", values="balanced_accuracy", aggfunc="mean"
+    ).reindex(methods)
+    per_table["mean"] = per_table.mean(axis=1)
+    summary = frame.groupby("method")[["balanced_accuracy", "g_mean", "mi_nats", "fit_seconds"]]
+    summary = summary.mean().reindex(methods)
+    mi = frame.pivot_table(index="method", columns="table", values="mi_nats", aggfunc="mean")
+    seconds = frame.pivot_table(
+        index="method", columns="table", values="fit_seconds", aggfunc="mean"
+    ).reindex(methods)
+    text = [
+        "# MIClassifier ensembles against one network and balanced forests",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Environment: {env}",
+        "",
+        f"{args.folds}-fold outer CV, {args.seeds} seed(s), no tuning for any method.",
+        "",
+        "## Balanced accuracy per table (mean over folds)",
+        "",
+        per_table.to_markdown(floatfmt=".3f"),
+        "",
+        "## Means over tables and folds",
+        "",
+        summary.to_markdown(floatfmt=".3f"),
+        "",
+        "## MIScorer reading on the held-out folds (nats, networks only)",
+        "",
+        mi.dropna(how="all").to_markdown(floatfmt=".4f"),
+        "",
+        "## Fit seconds per table (mean over folds, one torch thread)",
+        "",
+        seconds.to_markdown(floatfmt=".1f"),
+    ]
+    page = write_page(out, "ensemble.md", text)
+    print("\n".join(text))
+    print(f"wrote {page}")
+
+
+if __name__ == "__main__":
+    main()
