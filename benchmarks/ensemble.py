@@ -78,7 +78,6 @@ def evaluate(table, name, fold, seed, train, test):
         model.fit(X[train], y[train])
     seconds = time.perf_counter() - start
     pred = model.predict(X[test])
-    multiclass = len(np.unique(y)) > 2
     mi = MIScorer()(model, X[test], y[test]) if name.startswith("MIClassifier") else np.nan
     return {
         "table": table,
@@ -86,9 +85,8 @@ def evaluate(table, name, fold, seed, train, test):
         "fold": fold,
         "seed": seed,
         "balanced_accuracy": balanced_accuracy_score(y[test], pred),
-        "g_mean": geometric_mean_score(
-            y[test], pred, average="multiclass" if multiclass else "binary"
-        ),
+        # the geometric mean of the per-class recalls (binary: sqrt(TPR * TNR))
+        "g_mean": geometric_mean_score(y[test], pred, average="multiclass"),
         "mi_nats": mi,
         "fit_seconds": seconds,
     }
@@ -118,11 +116,21 @@ def main(argv=None):
             folds = StratifiedKFold(args.folds, shuffle=True, random_state=seed)
             for fold, (train, test) in enumerate(folds.split(np.zeros(len(y)), y)):
                 jobs += [(table, m, fold, seed, train, test) for m in methods]
-    rows = Parallel(n_jobs=args.jobs)(delayed(evaluate)(*job) for job in jobs)
-    frame = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out / "ensemble.csv", index=False)
+    rows = []
+    results = Parallel(n_jobs=args.jobs, return_as="generator")(
+        delayed(evaluate)(*job) for job in jobs
+    )
+    for row in results:  # written as they come, so a stopped run keeps what it did
+        rows.append(row)
+        pd.DataFrame(rows).to_csv(out / "ensemble.csv", index=False)
+        print(
+            f"{len(rows)}/{len(jobs)} {row['table']} {row['method']} fold {row['fold']}: "
+            f"bacc {row['balanced_accuracy']:.3f} ({row['fit_seconds']:.0f}s)",
+            flush=True,
+        )
+    frame = pd.DataFrame(rows)
     per_table = frame.pivot_table(
         index="method", columns="table", values="balanced_accuracy", aggfunc="mean"
     ).reindex(methods)
