@@ -12,8 +12,11 @@ budget):
 Reports balanced accuracy, G-mean, the MIScorer reading on the held-out fold (networks
 only) and fit seconds (one torch thread). Writes ensemble.md and ensemble.csv to --out.
 
-Run: python benchmarks/ensemble.py [--members 4 8] [--folds 3] [--seeds 1] [--jobs 2]
-[--datasets ...]
+With ``--embeddings`` also one network and the largest ensemble with periodic numerical
+embeddings (``num_embeddings="periodic"``).
+
+Run: python benchmarks/ensemble.py [--members 4 8] [--embeddings] [--folds 3] [--seeds 1]
+[--jobs 2] [--datasets ...]
 """
 
 from __future__ import annotations
@@ -45,11 +48,16 @@ from _imbalanced_data import TABULAR, load_tabular
 
 
 def make_method(name: str, seed: int):
-    if name == "MIClassifier":
-        return MIClassifier(random_state=seed, num_threads=1)
-    if name.startswith("MIClassifier n_members="):
-        k = int(name.split("=")[1])
-        return MIClassifier(n_members=k, random_state=seed, num_threads=1)
+    if name.startswith("MIClassifier"):
+        # "MIClassifier[ n_members=k][ periodic]"
+        words = name.split()
+        members = [int(w.split("=")[1]) for w in words if w.startswith("n_members=")]
+        return MIClassifier(
+            n_members=members[0] if members else 1,
+            num_embeddings="periodic" if "periodic" in words else None,
+            random_state=seed,
+            num_threads=1,
+        )
     if name == "BalancedRandomForest":
         return BalancedRandomForestClassifier(
             n_estimators=100,
@@ -95,6 +103,11 @@ def evaluate(table, name, fold, seed, train, test):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, nargs="+", default=[4, 8])
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="also one network and the largest ensemble with periodic numerical embeddings",
+    )
     parser.add_argument("--datasets", nargs="+", default=list(TABULAR))
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=1)
@@ -105,6 +118,11 @@ def main(argv=None):
     methods = [
         "MIClassifier",
         *(f"MIClassifier n_members={k}" for k in args.members),
+        *(
+            ["MIClassifier periodic", f"MIClassifier n_members={max(args.members)} periodic"]
+            if args.embeddings
+            else []
+        ),
         "BalancedRandomForest",
         "BalancedBagging",
         "LogisticRegression balanced",

@@ -58,6 +58,12 @@ class MIClassifier(PriorCorrectedNet):
         ``clip(4 * (n_features + n_classes), 64, 256)``. Ignored with a custom module.
     dropout : float, default=0.1
         Dropout probability of the default MLP. Ignored with a custom module.
+    num_embeddings : None or "periodic", default=None
+        Numerical feature embeddings before the default MLP (shared by the members of an
+        ensemble): ``"periodic"`` maps each standardised feature to a learnt periodic
+        embedding of size 16 (Gorishniy et al., NeurIPS 2022, "lite" form, from the
+        authors' ``rtdl-num-embeddings`` package: ``pip install rtdl-num-embeddings``).
+        Ignored with a custom module.
     n_members : int, default=1
         Networks of the default MLP's shape trained at once as an ensemble (stacked
         weights, each member with its own initialisation, dropout and PC-softmax loss;
@@ -178,6 +184,7 @@ class MIClassifier(PriorCorrectedNet):
         hidden_layer_sizes="auto",
         dropout: float = 0.1,
         n_members: int = 1,
+        num_embeddings=None,
         criterion=PCSoftmaxLoss,
         optimizer=torch.optim.AdamW,
         lr: float = 1e-3,
@@ -225,6 +232,7 @@ class MIClassifier(PriorCorrectedNet):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.n_members = n_members
+        self.num_embeddings = num_embeddings
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

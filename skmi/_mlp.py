@@ -23,6 +23,28 @@ def auto_hidden_layer_sizes(n_features: int, n_classes: int) -> tuple[int, int]:
     return (width, width)
 
 
+# Periodic numerical embeddings (Gorishniy et al., NeurIPS 2022), the authors' package:
+# each feature x_j becomes ReLU(Linear([sin(2 pi c x_j), cos(2 pi c x_j)])), learnt
+# frequencies c; "lite": the linear layer is shared between features (as TabM uses it).
+NUM_EMBEDDINGS = (None, "periodic")
+_EMBEDDING_SIZE = 16
+
+
+def numerical_embeddings(kind, n_features: int):
+    """The embedding module of ``kind`` (None: none) and the width it hands the MLP."""
+    if kind is None:
+        return None, n_features
+    try:
+        from rtdl_num_embeddings import PeriodicEmbeddings
+    except ImportError as exc:  # an optional dependency
+        raise ImportError(
+            "num_embeddings='periodic' needs the rtdl-num-embeddings package (the "
+            "embeddings' authors' implementation): pip install rtdl-num-embeddings, or "
+            "pip install '.[tabular]' from a clone of skmi."
+        ) from exc
+    return PeriodicEmbeddings(n_features, _EMBEDDING_SIZE, lite=True), n_features * _EMBEDDING_SIZE
+
+
 class MLP(nn.Module):
     """ReLU MLP with an input standardisation layer fixed at construction.
 
@@ -50,14 +72,15 @@ class MLP(nn.Module):
         dropout: float = 0.0,
         feature_mean=None,
         feature_scale=None,
+        num_embeddings=None,
     ):
         super().__init__()
         mean = np.zeros(n_features) if feature_mean is None else feature_mean
         scale = np.ones(n_features) if feature_scale is None else feature_scale
         self.register_buffer("feature_mean", torch.as_tensor(mean, dtype=torch.float32))
         self.register_buffer("feature_scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.embeddings, width_in = numerical_embeddings(num_embeddings, n_features)
         layers: list[nn.Module] = []
-        width_in = n_features
         for width in hidden_layer_sizes:
             layers += [nn.Linear(width_in, width), nn.ReLU()]
             if dropout > 0:
@@ -89,6 +112,10 @@ class MLP(nn.Module):
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
         X = (X - self.feature_mean) / self.feature_scale
+        # a network pickled before embeddings existed has no such attribute
+        embeddings = getattr(self, "embeddings", None)
+        if embeddings is not None:
+            X = embeddings(X).flatten(1)
         return self.output(self.hidden(X))
 
 
@@ -127,6 +154,7 @@ class EnsembleMLP(nn.Module):
         feature_scale=None,
         n_members: int = 8,
         shift=None,
+        num_embeddings=None,
     ):
         super().__init__()
         mean = np.zeros(n_features) if feature_mean is None else feature_mean
@@ -137,7 +165,9 @@ class EnsembleMLP(nn.Module):
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
         self.n_members = int(n_members)
         self.dropout = float(dropout)
-        sizes = [n_features, *hidden_layer_sizes, n_classes]
+        # the embeddings are shared by the members (as in TabM)
+        self.embeddings, width_in = numerical_embeddings(num_embeddings, n_features)
+        sizes = [width_in, *hidden_layer_sizes, n_classes]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for width_in, width_out in itertools.pairwise(sizes):
@@ -153,6 +183,8 @@ class EnsembleMLP(nn.Module):
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
         X = (X - self.feature_mean) / self.feature_scale
+        if self.embeddings is not None:
+            X = self.embeddings(X).flatten(1)
         h = X.unsqueeze(0).expand(self.n_members, *X.shape)
         last = len(self.weights) - 1
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
@@ -181,6 +213,7 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
             "n_classes": widths[-1],
             "hidden_layer_sizes": tuple(widths[:-1]),
             "n_members": int(state["weights.0"].shape[0]),
+            "num_embeddings": _embedding_kind(state),
         }
     hidden_keys = sorted(
         (k for k in state if k.startswith("hidden.") and k.endswith(".weight")),
@@ -188,10 +221,15 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
     )
     return {
         "n_members": 1,
+        "num_embeddings": _embedding_kind(state),
         "n_features": int(state["feature_mean"].numel()),
         "n_classes": int(state["output.weight"].shape[0]),
         "hidden_layer_sizes": tuple(int(state[k].shape[0]) for k in hidden_keys),
     }
+
+
+def _embedding_kind(state: dict):
+    return "periodic" if any(k.startswith("embeddings.") for k in state) else None
 
 
 def _count(state: dict, prefix: str) -> int:

@@ -101,6 +101,12 @@ class LoadParamsMixin:
                     f"MIClassifier has n_members={getattr(self, 'n_members', 1)}. Create it "
                     f"with n_members={shape['n_members']} to load these parameters."
                 )
+            if shape["num_embeddings"] != getattr(self, "num_embeddings", None):
+                raise ValueError(
+                    f"The saved network has num_embeddings={shape['num_embeddings']!r}; "
+                    f"this MIClassifier has {getattr(self, 'num_embeddings', None)!r}. "
+                    "Create it with the saved value to load these parameters."
+                )
             self.n_features_in_ = shape["n_features"]
             self._hidden_layer_sizes_ = shape["hidden_layer_sizes"]
             self.class_prior_ = np.full(shape["n_classes"], 1.0 / shape["n_classes"])

@@ -44,6 +44,7 @@ def network_of(model):
     plain_config = (
         net.module is None
         and int(net.n_members) == 1
+        and net.num_embeddings is None
         and net.criterion is PCSoftmaxLoss
         and isinstance(net.optimizer, type)
         and issubclass(net.optimizer, ELEMENTWISE_OPTIMIZERS)

@@ -149,6 +149,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             "dropout": self.dropout,
             "feature_mean": getattr(self, "_feature_mean_", None),
             "feature_scale": getattr(self, "_feature_scale_", None),
+            "num_embeddings": getattr(self, "num_embeddings", None),
             **self.get_params_for("module"),
         }
         n_members = int(getattr(self, "n_members", 1))

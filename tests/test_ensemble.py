@@ -108,3 +108,58 @@ def test_a_warm_start_moves_the_ensemble_to_the_new_prior(task):
     clf.fit(X[keep], y[keep])
     expected = np.log(np.bincount(y[keep]) / len(keep))
     np.testing.assert_allclose(clf.module_.shift.numpy(), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("n_members", [1, 3])
+def test_periodic_embeddings_before_the_network(task, n_members):
+    pytest.importorskip("rtdl_num_embeddings")
+    X, y, _ = task
+    clf = MIClassifier(num_embeddings="periodic", n_members=n_members, **FAST).fit(X, y)
+    assert clf.module_.embeddings is not None
+    first = clf.module_.hidden[0] if n_members == 1 else clf.module_.weights[0][0]
+    width_in = first.in_features if n_members == 1 else first.shape[1]
+    assert width_in == X.shape[1] * 16  # 16 numbers a feature
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(1), 1, atol=1e-6)
+    assert MIScorer()(clf, X, y) > 0
+    params, criterion = io.BytesIO(), io.BytesIO()
+    clf.save_params(f_params=params, f_criterion=criterion)
+    for stream in (params, criterion):
+        stream.seek(0)
+    plain = MIClassifier(n_members=n_members, classes=clf.classes_)
+    with pytest.raises(ValueError, match="num_embeddings='periodic'"):
+        plain.load_params(f_params=params, f_criterion=criterion)
+    for stream in (params, criterion):
+        stream.seek(0)
+    same = MIClassifier(num_embeddings="periodic", n_members=n_members, classes=clf.classes_)
+    same.load_params(f_params=params, f_criterion=criterion)
+    np.testing.assert_allclose(same.predict_proba(X), proba, atol=1e-6)
+
+
+def test_unknown_embeddings_are_refused(task):
+    X, y, _ = task
+    with pytest.raises(ValueError, match="num_embeddings must be None or 'periodic'"):
+        MIClassifier(num_embeddings="linear", **FAST).fit(X, y)
+    assert network_of(MIClassifier(num_embeddings="periodic")) is None
+
+
+def test_a_table_with_categorical_columns_through_a_pipeline():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, QuantileTransformer
+
+    rng = np.random.default_rng(0)
+    colour = rng.choice(["red", "green", "blue"], 600)
+    income = rng.lognormal(size=600)
+    y = np.where(colour == "red", 1, 0) ^ (income > 1.5)
+    frame = pd.DataFrame({"colour": colour, "income": income})
+    encode = make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["colour"]),
+        (QuantileTransformer(output_distribution="normal", n_quantiles=100), ["income"]),
+    )
+    model = make_pipeline(encode, MIClassifier(n_members=2, **{**FAST, "max_epochs": 40}))
+    scores = cross_val_score(model, frame, y, scoring=MIScorer(), cv=3)
+    entropy = -sum(p * np.log(p) for p in np.bincount(y) / len(y))
+    assert np.all(scores > 0.3 * entropy) and np.all(scores <= entropy)
