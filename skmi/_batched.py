@@ -91,7 +91,6 @@ class _Stack:
     def __init__(self, members, optimizer, optimizer_kwargs, batch_size, dropout):
         self.members = members
         self.optimizer_class = optimizer
-        self.optimizer_kwargs = optimizer_kwargs
         self.batch_size = int(batch_size)
         self.dropout = float(dropout)
         device = members[0].X_train.device
@@ -119,7 +118,8 @@ class _Stack:
         self.optimizer_kwargs = _with_fused_kernel(optimizer, optimizer_kwargs, self.params)
         self.optimizer = optimizer(self.params, **self.optimizer_kwargs)
         self.rows = list(range(len(members)))  # member id of each row of the stack
-        self.steps_per_epoch = [math.ceil(int(n) / self.batch_size) for n in self.n_train]
+        # at least one (masked) step an epoch, so that a member without rows still ends
+        self.steps_per_epoch = [max(1, math.ceil(int(n) / self.batch_size)) for n in self.n_train]
         self.generators = [torch.Generator().manual_seed(int(m.seed)) for m in members]
         self.order = torch.zeros_like(self.y_train)
         for member in self.rows:
@@ -158,7 +158,7 @@ class _Stack:
         y = self.y_train[rows[:, None], index]
         losses = self._losses(self.params, X, y, self.log_prior[rows], training=True)
         mask = in_batch.to(losses.dtype)
-        per_member = (losses * mask).sum(1) / mask.sum(1)
+        per_member = (losses * mask).sum(1) / mask.sum(1).clamp_min(1)
         self.optimizer.zero_grad(set_to_none=True)
         per_member.sum().backward()
         self.optimizer.step()
@@ -182,7 +182,7 @@ class _Stack:
 
     def _end_epochs(self, ended_rows: list[int]) -> None:
         members = [self.rows[row] for row in ended_rows]
-        train_loss = (self.loss_sums[members] / self.n_train[members]).tolist()
+        train_loss = (self.loss_sums[members] / self.n_train[members].clamp_min(1)).tolist()
         valid_loss = self._valid_losses(ended_rows, members)
         stopped = []
         for row, member, loss_train, loss_valid in zip(

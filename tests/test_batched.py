@@ -121,3 +121,12 @@ def test_only_elementwise_optimizers_are_accepted():
     with pytest.raises(TypeError, match="elementwise optimizer"):
         train_members([_member(10, 0)], optimizer=torch.optim.LBFGS)
     assert train_members([], optimizer=torch.optim.SGD) == []
+
+
+def test_a_member_without_rows_still_ends_and_leaves_the_others_alone():
+    empty = _member(20, 8, max_epochs=3)
+    empty.X_train, empty.y_train = empty.X_train[:0], empty.y_train[:0]
+    alone = train_members([_member(30, 9, max_epochs=5)], batch_size=8)[0]
+    results = train_members([empty, _member(30, 9, max_epochs=5)], batch_size=8)
+    assert results[0].train_loss == [0.0, 0.0, 0.0]
+    assert torch.allclose(_flat(results[1].weights), _flat(alone.weights), atol=1e-6)
