@@ -5,9 +5,9 @@ every method, no tuning for any (each method with its defaults: the same, zero, 
 budget):
 
 - ``MIClassifier`` (one network) and ``MIClassifier(n_members=k)`` for each ``--members``;
-- imbalanced-learn's ``BalancedRandomForestClassifier`` (100 trees, the settings of
-  benchmarks/imbalanced.py), ``BalancedBaggingClassifier`` (30 trees) and a balanced
-  logistic regression.
+- imbalanced-learn's ``BalancedRandomForestClassifier`` (100 trees),
+  ``BalancedBaggingClassifier`` (30 trees) and a balanced logistic regression, built by
+  benchmarks/imbalanced.py's ``bar_method`` (without its grids).
 
 Reports balanced accuracy, G-mean, the MIScorer reading on the held-out fold (networks
 only) and fit seconds (one torch thread). Writes ensemble.md and ensemble.csv to --out.
@@ -30,21 +30,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from imblearn.ensemble import BalancedBaggingClassifier, BalancedRandomForestClassifier
 from imblearn.metrics import geometric_mean_score
 from joblib import Parallel, delayed
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.tree import DecisionTreeClassifier
 
 from skmi import MIClassifier, MIScorer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import announce, write_page
 from _imbalanced_data import TABULAR, load_tabular
+from imbalanced import bar_method
 
 
 def make_method(name: str, seed: int):
@@ -58,22 +54,7 @@ def make_method(name: str, seed: int):
             random_state=seed,
             num_threads=1,
         )
-    if name == "BalancedRandomForest":
-        return BalancedRandomForestClassifier(
-            n_estimators=100,
-            sampling_strategy="all",
-            replacement=True,
-            bootstrap=False,
-            random_state=seed,
-            n_jobs=1,
-        )
-    if name == "BalancedBagging":
-        return BalancedBaggingClassifier(
-            estimator=DecisionTreeClassifier(), n_estimators=30, random_state=seed, n_jobs=1
-        )
-    return make_pipeline(
-        StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=3000)
-    )
+    return bar_method(name, seed)[0]  # the forests and LR of imbalanced.py, untuned
 
 
 def evaluate(table, name, fold, seed, train, test):

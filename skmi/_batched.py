@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from skmi._mlp import stacked_forward
+
 # Optimizers whose state is elementwise (one entry per weight, or a step count): for
 # them a stacked parameter is exactly the members' own optimizers side by side.
 ELEMENTWISE_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
@@ -167,15 +169,8 @@ class _Stack:
 
     def _losses(self, params, X, y, log_prior, *, training: bool) -> torch.Tensor:
         """Per-sample loss of each member, shape (members, rows)."""
-        h = X
-        n_layers = len(params) // 2
-        for layer in range(n_layers):
-            weight, bias = params[2 * layer], params[2 * layer + 1]
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-            if layer < n_layers - 1:
-                h = F.relu(h)
-                if training and self.dropout > 0:
-                    h = F.dropout(h, self.dropout, training=True)
+        layers = list(zip(params[0::2], params[1::2], strict=True))
+        h = stacked_forward(X, layers, dropout=self.dropout, training=training)
         adjusted = h.float() + log_prior
         flat = F.cross_entropy(adjusted.flatten(0, 1), y.flatten(), reduction="none")
         return flat.view(y.shape)

@@ -45,6 +45,28 @@ def numerical_embeddings(kind, n_features: int):
     return PeriodicEmbeddings(n_features, _EMBEDDING_SIZE, lite=True), n_features * _EMBEDDING_SIZE
 
 
+def _register_standardisation(module, n_features, feature_mean, feature_scale) -> None:
+    """The ``(x - mean) / scale`` input layer's buffers (saved and moved with the module)."""
+    mean = np.zeros(n_features) if feature_mean is None else feature_mean
+    scale = np.ones(n_features) if feature_scale is None else feature_scale
+    module.register_buffer("feature_mean", torch.as_tensor(mean, dtype=torch.float32))
+    module.register_buffer("feature_scale", torch.as_tensor(scale, dtype=torch.float32))
+
+
+def stacked_forward(h, layers, *, dropout: float = 0.0, training: bool = False):
+    """Members' MLPs with stacked weights: ``h`` of shape (members, rows, features),
+    ``layers`` the ``(weight (members, out, in), bias (members, out))`` pairs; ReLU
+    (and dropout when training) between layers, one batched product per layer."""
+    last = len(layers) - 1
+    for layer, (weight, bias) in enumerate(layers):
+        h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+        if layer < last:
+            h = torch.relu(h)
+            if training and dropout > 0:
+                h = nn.functional.dropout(h, dropout, training=True)
+    return h
+
+
 class MLP(nn.Module):
     """ReLU MLP with an input standardisation layer fixed at construction.
 
@@ -75,10 +97,7 @@ class MLP(nn.Module):
         num_embeddings=None,
     ):
         super().__init__()
-        mean = np.zeros(n_features) if feature_mean is None else feature_mean
-        scale = np.ones(n_features) if feature_scale is None else feature_scale
-        self.register_buffer("feature_mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("feature_scale", torch.as_tensor(scale, dtype=torch.float32))
+        _register_standardisation(self, n_features, feature_mean, feature_scale)
         self.embeddings, width_in = numerical_embeddings(num_embeddings, n_features)
         layers: list[nn.Module] = []
         for width in hidden_layer_sizes:
@@ -157,10 +176,7 @@ class EnsembleMLP(nn.Module):
         num_embeddings=None,
     ):
         super().__init__()
-        mean = np.zeros(n_features) if feature_mean is None else feature_mean
-        scale = np.ones(n_features) if feature_scale is None else feature_scale
-        self.register_buffer("feature_mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("feature_scale", torch.as_tensor(scale, dtype=torch.float32))
+        _register_standardisation(self, n_features, feature_mean, feature_scale)
         shift = np.zeros(n_classes) if shift is None else shift
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
         self.n_members = int(n_members)
@@ -186,13 +202,8 @@ class EnsembleMLP(nn.Module):
         if self.embeddings is not None:
             X = self.embeddings(X).flatten(1)
         h = X.unsqueeze(0).expand(self.n_members, *X.shape)
-        last = len(self.weights) - 1
-        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-            if layer < last:
-                h = torch.relu(h)
-                if self.training and self.dropout > 0:
-                    h = nn.functional.dropout(h, self.dropout, training=True)
+        layers = list(zip(self.weights, self.biases, strict=True))
+        h = stacked_forward(h, layers, dropout=self.dropout, training=self.training)
         members = h.transpose(0, 1)  # (n, members, classes)
         if self.training:
             return members
@@ -281,4 +292,10 @@ def _safe_scale(scale: np.ndarray) -> np.ndarray:
     return scale
 
 
-__all__ = ["MLP", "EnsembleMLP", "auto_hidden_layer_sizes", "feature_standardisation"]
+__all__ = [
+    "MLP",
+    "EnsembleMLP",
+    "auto_hidden_layer_sizes",
+    "feature_standardisation",
+    "stacked_forward",
+]

@@ -21,7 +21,7 @@ from skmi._batched import ELEMENTWISE_OPTIMIZERS, Member, train_members
 from skmi._classifier import MIClassifier
 from skmi._data import ArrayBatches
 from skmi._loss import PCSoftmaxLoss
-from skmi._runtime import resolve_device
+from skmi._runtime import requested_device, resolve_device
 
 # Stacking holds every network's inputs at once (one networks at a time holds one); on
 # the CPU that is held to this size: 10^5 rows x 50 features fit, 10^6 do not. Batching
@@ -73,7 +73,7 @@ def pays_to_batch(nets, input_bytes: int) -> bool:
     (``CPU_MAX_STACK_BYTES``, or ``CUDA_MAX_STACK_FRACTION`` of a GPU's free memory)."""
     if len(nets) < 2:
         return False
-    devices = {str(resolve_device(net.get_params()["device"])) for net in nets}
+    devices = {str(resolve_device(requested_device(net))) for net in nets}
     if len(devices) != 1:
         return False
     device = torch.device(devices.pop())
