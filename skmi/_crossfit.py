@@ -212,8 +212,28 @@ class Readings:
 
     def per_repeat_readings(self, weights, y_index, prior) -> np.ndarray:
         """The plain reading of each complete repetition, under the given weights."""
+        return np.asarray([float(pmi.mean()) for pmi in self._repeat_pmi(weights, y_index, prior)])
+
+    def single_model_pmi(self, weights, y_index, prior) -> np.ndarray | None:
+        """Each sample's pointwise MI under the models of one repetition, averaged over
+        the repetitions (the mean of logs, not the log of the averaged probabilities).
+
+        None unless every sample was scored in each of two or more complete
+        repetitions, or where a repetition's model gives a sample's class no
+        probability that the mixture could floor (no prior weight).
+        """
+        if len(self.repeats) < 2 or np.any(self.counts != len(self.repeats)):
+            return None
+        per_repeat = self._repeat_pmi(weights, y_index, prior, in_sample_order=True)
+        if len(per_repeat) != len(self.repeats):
+            return None
+        pmi = np.mean(per_repeat, axis=0)
+        return pmi if np.all(np.isfinite(pmi)) else None
+
+    def _repeat_pmi(self, weights, y_index, prior, in_sample_order=False) -> list:
+        """Pointwise MI of the samples of each complete repetition under its models."""
         n = len(self.counts)
-        readings = []
+        out = []
         for parts in self.repeats:
             rows = np.concatenate([r for r, _ in parts])
             if len(rows) != n:
@@ -221,8 +241,11 @@ class Readings:
             true = np.concatenate(
                 [p[:, np.arange(len(r)), y_index[r]] for r, p in parts], axis=1
             )  # (candidates, n) in the order of rows
-            readings.append(float(pmi_of_mixture(weights, true, prior[y_index[rows]]).mean()))
-        return np.asarray(readings)
+            pmi = pmi_of_mixture(weights, true, prior[y_index[rows]])
+            if in_sample_order:
+                pmi = pmi[np.argsort(rows)]
+            out.append(pmi)
+        return out
 
 
 def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e-10):

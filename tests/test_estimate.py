@@ -513,3 +513,96 @@ def test_a_stratified_splitter_object_is_used_as_given():
     splitter = StratifiedKFold(4, shuffle=True, random_state=0)
     result = estimate_mi(X, y, estimator=LogisticRegression(), cv=splitter, n_repeats=1)
     assert len(result.fold_mi) == 4
+
+
+def _repeated_readings(true_class_proba, y_index, n_classes=2):
+    """Readings of one candidate over repetitions of a 2-fold split; row r of
+    ``true_class_proba`` is each sample's true-class probability in repetition r."""
+    from skmi._crossfit import Readings
+
+    n = len(y_index)
+    readings = Readings(1, n, n_classes)
+    folds = [np.arange(0, n, 2), np.arange(1, n, 2)]
+    for proba in true_class_proba:
+        table = np.zeros((n, n_classes))
+        table[np.arange(n), y_index] = proba
+        table[np.arange(n), 1 - y_index] = 1 - proba
+        for test in folds:
+            readings.add(0, test, table[test])
+            readings.next_split(test)
+    splits = [(folds[1 - i], test) for _ in true_class_proba for i, test in enumerate(folds)]
+    train_parts = [(train, np.full((1, len(train)), 0.8)) for train, _ in splits]
+    return readings, splits, train_parts
+
+
+def test_the_extrapolation_follows_one_model_when_the_cross_fitting_is_repeated():
+    # Half-size models whose errors differ between repetitions: their averaged
+    # probabilities (an ensemble whose members saw different halves) read almost as well
+    # as the full-size models, but each one alone reads much worse. The learning curve
+    # is one model's, so the extrapolation must see the single models' gap.
+    from skmi._crossfit import CrossFit
+    from skmi._result import _shrunk_correction, summarise
+
+    rng = np.random.default_rng(0)
+    n, repeats = 400, 3
+    y_index = np.arange(n) % 2
+    full_proba = np.full((repeats, n), 0.8)
+    half_proba = np.clip(0.8 + rng.choice([-0.3, 0.15], size=(repeats, n)), 0.05, 0.95)
+    full, splits, train_parts = _repeated_readings(full_proba, y_index)
+    half, _, _ = _repeated_readings(half_proba, y_index)
+    fit = CrossFit(full, half, train_parts, ["model"], splits)
+    result = summarise(
+        fit,
+        y_index,
+        np.array([0, 1]),
+        extrapolate=True,
+        confidence=0.95,
+        rng=np.random.RandomState(0),
+    )
+    prior = np.array([0.5, 0.5])
+    w_full = full.mixture_weights(y_index, prior, np.random.RandomState(0))
+    w_half = half.mixture_weights(y_index, prior, np.random.RandomState(0))
+
+    def single(proba, w):  # mean over repetitions of log q - log pi
+        return np.mean(np.log(w[1] * proba + w[0] * 0.5) - np.log(0.5), axis=0)
+
+    single_full, single_half = single(full_proba, w_full), single(half_proba, w_half)
+    np.testing.assert_allclose(full.single_model_pmi(w_full, y_index, prior), single_full)
+    ensemble_gap = result.lower_bound - float(
+        np.mean(half.mixture_pmi(w_half, prior)[np.arange(n), y_index])
+    )
+    shrunk, _, _ = _shrunk_correction(
+        single_full - single_half,
+        full.per_repeat_readings(w_full, y_index, prior)
+        - half.per_repeat_readings(w_half, y_index, prior),
+    )
+    expected = single_full.mean() + shrunk
+    assert result.mi == pytest.approx(expected, abs=1e-9)
+    assert result.correction > 1.3 * ensemble_gap > 0  # the averaged probabilities hide part
+    # the parts add up: each class's share and each fold value follow the same values
+    assert sum(result.per_class.values()) == pytest.approx(result.mi)
+    assert np.mean(result.fold_mi) == pytest.approx(result.mi)
+
+
+def test_the_extrapolated_estimate_never_falls_below_the_ensemble_reading():
+    # Half-size models as good as the full ones: no gap to extrapolate; the single
+    # models read below the ensemble of the repetitions, which stays the estimate.
+    from skmi._crossfit import CrossFit
+    from skmi._result import summarise
+
+    rng = np.random.default_rng(1)
+    n, repeats = 400, 3
+    y_index = np.arange(n) % 2
+    noisy = np.clip(0.75 + rng.normal(0, 0.15, size=(repeats, n)), 0.05, 0.95)
+    full, splits, train_parts = _repeated_readings(noisy, y_index)
+    half, _, _ = _repeated_readings(noisy[::-1], y_index)
+    result = summarise(
+        CrossFit(full, half, train_parts, ["model"], splits),
+        y_index,
+        np.array([0, 1]),
+        extrapolate=True,
+        confidence=0.95,
+        rng=np.random.RandomState(0),
+    )
+    assert result.correction == 0.0 and result.mi == result.lower_bound
+    assert result.ci[0] <= result.mi <= result.ci[1]
