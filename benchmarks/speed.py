@@ -16,6 +16,14 @@ of epochs, then predicts class probabilities for the n training rows and scores 
 - sklearn MLPClassifier - same widths, adam, batch 256, L2 ``alpha=1e-4`` (no dropout in
   sklearn), early stopping off (CPU only).
 
+On CUDA, MIClassifier's default captures its training step in CUDA graphs
+(``cuda_graphs="auto"``), and two more methods run:
+
+- MIClassifier eager - ``cuda_graphs=False``;
+- plain loop graphed - the plain loop with its step (gather of the batch rows from the
+  device copy of X, forward, loss, backward, capturable AdamW step) captured once in a
+  CUDA graph after 3 warm-up steps and replayed; the ragged last batch runs eagerly.
+
 Each run is a fresh subprocess (so peak memory is that run's); repetitions are
 interleaved (rep 1 of every method, then rep 2, ...) and medians reported. Threads: torch
 and BLAS use ``--threads`` (default 1). Data: Gaussian features, labels from a noisy linear
@@ -40,6 +48,9 @@ from pathlib import Path
 
 METHODS = ("plain loop", "MIClassifier", "skorch default", "sklearn MLPClassifier")
 OPT_IN = ("MIClassifier bf16", "MIClassifier compile")  # --methods ... to time them
+# On CUDA also: MIClassifier with its CUDA graphs off, and the plain loop's step captured
+# in a CUDA graph (written here, apart from skmi's own capture).
+CUDA_METHODS = ("MIClassifier eager", "plain loop graphed")
 
 
 # ---------------------------------------------------------------------- one run (worker)
@@ -131,11 +142,84 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
             mi = float(pmi.mean())
         timings["score"] = time.perf_counter() - start
         assert proba.shape == (n, k)
+    elif method == "plain loop graphed":
+        start = time.perf_counter()
+        module = MLP(d, k, hidden, dropout=0.1, feature_mean=mean, feature_scale=scale)
+        module.to(device)
+        optimizer = torch.optim.AdamW(module.parameters(), lr=1e-3, capturable=True)
+        X_t, y_t = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
+        log_prior = torch.log(torch.bincount(y_t, minlength=k).float() / n)
+        module.train()
+        batch = 256
+        static_rows = torch.zeros(batch, dtype=torch.long, device=device)
+
+        def step(rows):
+            loss = torch.nn.functional.cross_entropy(module(X_t[rows]) + log_prior, y_t[rows])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        graph, warm = None, 0
+        for _ in range(epochs):
+            order = torch.randperm(n, device=device)
+            for first in range(0, n, batch):
+                rows = order[first : first + batch]
+                if len(rows) < batch:
+                    step(rows)  # the ragged last batch, eagerly
+                    continue
+                static_rows.copy_(rows)
+                if graph is not None:
+                    graph.replay()
+                elif warm < 3:
+                    side = torch.cuda.Stream()
+                    side.wait_stream(torch.cuda.current_stream())
+                    with torch.cuda.stream(side):
+                        step(static_rows)
+                    torch.cuda.current_stream().wait_stream(side)
+                    warm += 1
+                else:
+                    graph = torch.cuda.CUDAGraph()
+                    optimizer.zero_grad(set_to_none=True)
+                    with torch.cuda.graph(graph):
+                        step(static_rows)
+                    graph.replay()
+        sync()
+        timings["fit"] = time.perf_counter() - start
+        start = time.perf_counter()
+        module.eval()
+        with torch.no_grad():
+            logits = torch.cat(
+                [module._logits(X_t[i : i + 4096]) for i in range(0, n, 4096)]
+            ).float()
+            proba = torch.softmax(logits + log_prior, dim=1).cpu().numpy()
+        sync()
+        timings["predict"] = time.perf_counter() - start
+        start = time.perf_counter()
+        with torch.no_grad():
+            pmi = logits.gather(1, y_t[:, None])[:, 0] - torch.logsumexp(logits + log_prior, 1)
+            mi = float(pmi.mean())
+        timings["score"] = time.perf_counter() - start
+    elif method == "estimate_mi":
+        # load.py's data: 50 normal features, y = [x1 + x2 + noise > 0]; default candidates
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, 50)).astype(np.float32)
+        y = (X[:, 0] + X[:, 1] + rng.normal(size=n) > 0).astype(int)
+        from skmi import estimate_mi
+
+        start = time.perf_counter()
+        result = estimate_mi(X, y, random_state=seed)
+        sync()
+        timings.update(fit=time.perf_counter() - start, predict=0.0, score=0.0)
+        mi = result.mi
+        proba = np.zeros((n, k))
     elif method.startswith("MIClassifier"):
-        # "MIClassifier bf16" and "MIClassifier compile" are the opt-in variants
+        # "MIClassifier bf16", "MIClassifier compile" and "MIClassifier eager" are the
+        # opt-in variants
         clf = MIClassifier(
             precision="bf16" if method.endswith("bf16") else "float32",
             compile=method.endswith("compile"),
+            cuda_graphs=False if method.endswith("eager") else "auto",
             early_stopping=False,
             max_epochs=epochs,
             device=device,
@@ -281,6 +365,31 @@ def markdown(frame, command, env, device_name, elapsed, args):
             f"{ratio(ours, fit.get('plain loop', np.nan))} | "
             f"{ratio(fit.get('skorch default', np.nan), ours)} | {reps[(n, d, k)].min()} |"
         )
+    if set(CUDA_METHODS) & set(frame.method):
+        lines += [
+            "",
+            "## CUDA graphs: training samples per second (fit)",
+            "",
+            "MIClassifier captures its training step by default on CUDA; `MIClassifier "
+            "eager` has `cuda_graphs=False`. Speed-up: MIClassifier's samples/s over the "
+            "eager plain loop's; gap: the graphed plain loop's samples/s over MIClassifier's.",
+            "",
+            "| n | d | K | plain loop | plain loop graphed | MIClassifier eager | MIClassifier "
+            "| speed-up over eager plain | gap to graphed plain |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for (n, d, k), group in med.groupby(level=[0, 1, 2]):
+            rate = (args.epochs * n / group.fit.droplevel([0, 1, 2])).to_dict()
+            cells = [
+                f"{rate[m]:,.0f}" if m in rate else "—"
+                for m in ("plain loop", "plain loop graphed", "MIClassifier eager", "MIClassifier")
+            ]
+            ours = rate.get("MIClassifier", np.nan)
+            lines.append(
+                f"| {n:,} | {d} | {k} | {' | '.join(cells)} "
+                f"| {ratio(ours, rate.get('plain loop', np.nan))} "
+                f"| {ratio(rate.get('plain loop graphed', np.nan), ours)} |"
+            )
     lines += [
         "",
         "## Fit + predict + MI score, and peak memory",
@@ -335,7 +444,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6])
+    parser.add_argument("--sizes", nargs="*", type=float, default=[1e4, 1e5, 1e6])
     parser.add_argument("--dims", nargs="+", type=int, default=[20, 200])
     parser.add_argument("--classes", nargs="+", type=int, default=[2, 10])
     parser.add_argument("--methods", nargs="+", default=None)
@@ -345,6 +454,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     parser.add_argument("--out", default="docs/benchmarks")
+    parser.add_argument(
+        "--estimate-sizes", nargs="*", type=float, default=[], help="also time estimate_mi (n x 50)"
+    )
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(run_one(*json.loads(args.worker))))
@@ -358,7 +470,10 @@ def main(argv=None):
 
     cuda = args.device.startswith("cuda")
     device_name = torch.cuda.get_device_name(0) if cuda else "CPU"
-    methods = args.methods or [m for m in METHODS if not (cuda and m.startswith("sklearn"))]
+    methods = args.methods or [
+        *(m for m in METHODS if not (cuda and m.startswith("sklearn"))),
+        *(CUDA_METHODS if cuda else ()),
+    ]
     command, env = announce("speed.py", argv, threads=f"{args.threads} thread(s)")
     configs = [(int(n), d, k) for n in args.sizes for d in args.dims for k in args.classes]
     out = Path(args.out)
@@ -379,12 +494,31 @@ def main(argv=None):
                     f"total {result['total']:.2f} s",
                     flush=True,
                 )
+    estimates = []
+    for n in args.estimate_sizes:
+        try:
+            result = spawn("estimate_mi", int(n), 50, 2, 1, args.device, args.threads, args.timeout)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:  # kept as a row: what failed
+            print(f"estimate_mi n={int(n)} d=50 did not finish: {str(exc)[-300:]}", flush=True)
+            result = {"fit": float("nan"), "mi": float("nan")}
+        estimates.append(dict(n=int(n), d=50, seconds=result["fit"], estimate=result["mi"]))
+        print(f"estimate_mi n={int(n)} d=50: {result['fit']:.1f} s, {result['mi']:.4f} nats")
     elapsed = time.perf_counter() - start
     frame = pd.DataFrame(rows)
-    text = markdown(frame, command, env, device_name, elapsed, args)
+    text = markdown(frame, command, env, device_name, elapsed, args) if rows else ""
+    if estimates:
+        text += (
+            f"\n## estimate_mi on {device_name} (defaults, n x 50, load.py's data)\n\n"
+            "| n | d | seconds | estimate (nats) |\n|---|---|---|---|\n"
+            + "".join(
+                f"| {e['n']:,} | {e['d']} | {e['seconds']:.1f} | {e['estimate']:.4f} |\n"
+                for e in estimates
+            )
+        )
     try:
-        plot(frame, out / f"{stem}.png", device_name)
-        text += f"\n## Plot\n\n![Fit time against n per method]({stem}.png)\n"
+        if rows:
+            plot(frame, out / f"{stem}.png", device_name)
+            text += f"\n## Plot\n\n![Fit time against n per method]({stem}.png)\n"
     except ImportError:  # matplotlib is optional (GPU machines may lack it)
         print("matplotlib not installed: no plot")
     (out / f"{stem}.md").write_text(text)

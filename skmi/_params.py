@@ -96,6 +96,7 @@ PARAMETER_CONSTRAINTS: dict[str, tuple[list[Accepts], type[Exception]]] = {
     "lr": ([interval(0, math.inf, "neither")], ValueError),
     "early_stopping": ([options("auto"), BOOL], ValueError),
     "precision": ([options("float32", "bf16")], ValueError),
+    "cuda_graphs": ([options("auto"), BOOL], ValueError),
     "criterion": (
         [
             Accepts(

@@ -27,6 +27,7 @@ from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
+from skmi._graphs import GraphedTrainStep, capturable_optimizer_kwargs, on_cuda, resolve_cuda_graphs
 from skmi._mlp import MLP, EnsembleMLP, auto_hidden_layer_sizes, feature_standardisation
 from skmi._params import check_params
 from skmi._persistence import LoadParamsMixin
@@ -220,14 +221,36 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             else:
                 self.initialize()
             self.epochs_planned_ = self._n_epochs(len(y_train))
-            # skorch's partial_fit trains without re-initialising (its fit would).
-            super().partial_fit(
-                X,
-                y_train,
-                _routing_method="partial_fit" if incremental else "fit",
-                epochs=self.epochs_planned_,
-                **fit_params,
-            )
+            if getattr(self, "cuda_graphs_", False):
+                self._graph_step = GraphedTrainStep(self, capture=on_cuda(self))
+            try:
+                # skorch's partial_fit trains without re-initialising (its fit would).
+                super().partial_fit(
+                    X,
+                    y_train,
+                    _routing_method="partial_fit" if incremental else "fit",
+                    epochs=self.epochs_planned_,
+                    **fit_params,
+                )
+            finally:
+                graph_step = vars(self).pop("_graph_step", None)
+                if graph_step is not None:
+                    graph_step.release()
+        return self
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        graph_step = vars(self).get("_graph_step")
+        if training and graph_step is not None:
+            step_fn = graph_step  # the captured step (skmi._graphs)
+        return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    def initialize_optimizer(self, *args, **kwargs):
+        if not (getattr(self, "cuda_graphs_", False) and on_cuda(self)):
+            return super().initialize_optimizer(*args, **kwargs)
+        args, kwargs = self.get_params_for_optimizer("optimizer", self.get_all_learnable_params())
+        self.optimizer_ = self.optimizer(
+            *args, **capturable_optimizer_kwargs(self.optimizer, kwargs)
+        )
         return self
 
     def _initialize_for(self, X, y):
@@ -339,6 +362,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         if self.module is None:
             self._feature_mean_, self._feature_scale_ = feature_standardisation(X, weight)
         self.early_stopping_ = self._resolve_early_stopping(y_index)
+        self.cuda_graphs_ = resolve_cuda_graphs(self)
 
     def _reseed(self) -> None:
         rng = check_random_state(self.random_state)

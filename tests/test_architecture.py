@@ -18,6 +18,7 @@ LAYERS = [
         "_data",
         "_tasks",
         "_table",
+        "_graphs",
     },
     {"_pmi", "_params", "_batched"},
     {"_metrics", "_fastnet", "_persistence"},

@@ -127,3 +127,38 @@ def test_networks_trained_together_on_cuda_equal_their_own_fits(task):
         np.testing.assert_allclose(
             model.decision_function(X), alone.decision_function(X), atol=1e-3
         )
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+def test_cuda_graph_training_matches_the_eager_steps(task, monkeypatch, dropout):
+    from skmi import _graphs
+
+    X, y, _ = task  # 3,000 rows, batch 256: a ragged last batch of 184
+    replays = []
+    original = torch.cuda.CUDAGraph.replay
+    monkeypatch.setattr(
+        torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
+    )
+    params = dict(
+        device="cuda", max_epochs=8, early_stopping=False, dropout=dropout, random_state=0
+    )
+    graphed = MIClassifier(**params).fit(X, y)
+    assert graphed.cuda_graphs_ is True
+    n_replays = len(replays)
+    eager = MIClassifier(cuda_graphs=False, **params).fit(X, y)
+    assert eager.cuda_graphs_ is False and len(replays) == n_replays
+    # 12 batches an epoch, 8 epochs; all but the 3 warm-up steps of each shape replay
+    assert n_replays == 12 * 8 - 2 * _graphs._WARMUP_STEPS
+    np.testing.assert_allclose(
+        graphed.history[:, "train_loss"], eager.history[:, "train_loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(graphed.predict_proba(X), eager.predict_proba(X), atol=1e-4)
+
+
+def test_cuda_graphs_with_early_stopping_keep_the_best_weights(task):
+    X, y, _ = task
+    params = dict(device="cuda", max_epochs=60, early_stopping=True, random_state=0)
+    graphed = MIClassifier(n_iter_no_change=3, **params).fit(X, y)
+    eager = MIClassifier(n_iter_no_change=3, cuda_graphs=False, **params).fit(X, y)
+    assert len(graphed.history) == len(eager.history)
+    np.testing.assert_allclose(graphed.predict_proba(X), eager.predict_proba(X), atol=1e-4)

@@ -1,0 +1,165 @@
+"""CUDA-graph training steps: forward, PC-softmax loss, backward and the optimizer step
+of a batch captured once per batch shape and replayed for the next batches.
+
+A step of a small MLP is some thirty kernels of a few microseconds each; launched one
+by one from Python the GPU mostly waits. Replaying a captured graph launches them at
+once. The captured step must be the eager one: the same modules, loss and optimizer
+(made ``capturable`` so that its step count lives on the device), reading the batch
+from static buffers that each step overwrites. Each batch shape (the full batch, and
+the ragged last one) gets its own graph, after a few eager warm-up steps on a side
+stream (they are real training steps) that let lazy state (optimizer moments, library
+workspaces) be allocated outside the capture. Nothing is skipped or padded, so every
+sample is seen exactly as in the eager loop.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import torch
+
+# Eager steps of a batch shape before it is captured (as in PyTorch's own examples).
+_WARMUP_STEPS = 3
+# Optimizers whose step can be captured: elementwise updates with a capturable form
+# (Adam, AdamW) or no step count at all (SGD).
+GRAPH_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
+
+
+def on_cuda(net) -> bool:
+    device = net.device
+    return device is not None and torch.device(device).type == "cuda"
+
+
+def graph_obstacles(net) -> list[str]:
+    """Why this net's training step cannot be captured safely (empty: it can)."""
+    obstacles = []
+    if not on_cuda(net):
+        obstacles.append(f"the device is {net.device!r}, not CUDA")
+    if net.optimizer not in GRAPH_OPTIMIZERS:
+        obstacles.append(
+            f"the optimizer is {getattr(net.optimizer, '__name__', net.optimizer)!r}, not "
+            "Adam, AdamW or SGD"
+        )
+    if getattr(net, "callbacks", None):
+        # a callback may act between backward and step (on_grad_computed: gradient
+        # clipping), change the learning rate (LRScheduler) or read each batch's output,
+        # none of which a replayed graph would see
+        obstacles.append("extra callbacks are set")
+    if getattr(net, "precision", "float32") != "float32":
+        obstacles.append(f"precision is {net.precision!r}")
+    return obstacles
+
+
+def resolve_cuda_graphs(net) -> bool:
+    """``cuda_graphs_``: "auto" is on where the step can be captured safely and the module
+    is the default MLP (a custom module may branch on its data); True must be possible."""
+    setting = getattr(net, "cuda_graphs", False)  # nets other than MIClassifier: off
+    obstacles = graph_obstacles(net)
+    if isinstance(setting, str):  # "auto"
+        return not obstacles and net.module is None
+    if not setting:
+        return False
+    if obstacles:
+        raise ValueError(
+            f"cuda_graphs=True cannot capture the training step: {'; '.join(obstacles)}. "
+            "Use cuda_graphs='auto' or False."
+        )
+    return True
+
+
+def capturable_optimizer_kwargs(optimizer, kwargs: dict) -> dict:
+    """Adam and AdamW keep their step count on the device (``capturable=True``: the
+    same update, readable inside a graph)."""
+    if "capturable" in inspect.signature(optimizer.__init__).parameters:
+        return {"capturable": True, **kwargs}
+    return kwargs
+
+
+class GraphedTrainStep:
+    """skorch's ``train_step`` for one batch, replayed from a CUDA graph per batch shape.
+
+    Parameters
+    ----------
+    net : PriorCorrectedNet
+        Initialised, with its optimizer built by ``capturable_optimizer_kwargs``.
+    capture : bool
+        False runs the same static-buffer step eagerly (the CPU, and tests).
+    """
+
+    def __init__(self, net, capture: bool):
+        self.net = net
+        self.capture = capture
+        self.shapes: dict = {}  # batch shape -> _Shape
+
+    def __call__(self, batch, **fit_params) -> dict:
+        Xi, yi = batch
+        key = (tuple(Xi.shape), tuple(yi.shape), Xi.dtype, yi.dtype)
+        shape = self.shapes.get(key)
+        if shape is None:
+            shape = self.shapes[key] = _Shape(Xi, yi)
+        shape.x.copy_(Xi, non_blocking=True)
+        shape.y.copy_(yi, non_blocking=True)
+        self.net._set_training(True)
+        if shape.graph is None and self.capture and shape.eager_steps >= _WARMUP_STEPS:
+            self._capture(shape, fit_params)
+        if shape.graph is not None:
+            shape.graph.replay()
+        elif self.capture:  # a warm-up step, on a side stream as capture needs
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                self._step(shape, fit_params)
+            torch.cuda.current_stream().wait_stream(side)
+        else:
+            self._step(shape, fit_params)
+        # the static loss is overwritten by the next step: keep this one (on the device)
+        return {"loss": shape.loss.detach().clone(), "y_pred": shape.out}
+
+    def _step(self, shape, fit_params) -> None:
+        net = self.net
+        net.optimizer_.zero_grad(set_to_none=True)
+        shape.out = net.infer(shape.x, **fit_params)
+        shape.loss = net.get_loss(shape.out, shape.y, X=shape.x, training=True)
+        shape.loss.backward()
+        net.optimizer_.step()
+        shape.eager_steps += 1
+
+    def _capture(self, shape, fit_params) -> None:
+        """Capture the step of this shape (recorded, not run). Where the capture fails,
+        warn and train eagerly from then on."""
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        self.net.optimizer_.zero_grad(set_to_none=True)
+        try:
+            # a private memory pool per graph: the graphs of the two batch shapes are
+            # replayed in no fixed order, so they must not share intermediate memory
+            with torch.cuda.graph(graph):
+                self._step(shape, fit_params)
+        except RuntimeError as exc:
+            warnings.warn(
+                f"The training step could not be captured in a CUDA graph ({exc}); "
+                "training goes on eagerly. Pass cuda_graphs=False to skip the attempt.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            self.capture = False
+            torch.cuda.synchronize()
+            return
+        shape.graph = graph
+
+    def release(self) -> None:
+        """Drop the graphs and their memory pool (at the end of a fit)."""
+        self.shapes.clear()
+
+
+class _Shape:
+    """Static buffers of one batch shape, and its graph once captured."""
+
+    def __init__(self, Xi, yi):
+        self.x = torch.empty_like(Xi)
+        self.y = torch.empty_like(yi)
+        self.out = None
+        self.loss = None
+        self.graph = None
+        self.eager_steps = 0

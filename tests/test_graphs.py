@@ -1,0 +1,113 @@
+"""The CUDA-graph training step (skmi._graphs). Without a GPU the same static-buffer
+step runs eagerly, and must train exactly as skorch's own step; the capture itself is
+tested in tests/test_cuda.py."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from skmi import MIClassifier, _graphs, _training
+
+from ._tasks import gaussian_task
+
+
+@pytest.fixture(scope="module")
+def task():
+    return gaussian_task(530, priors=(0.7, 0.2, 0.1), separation=1.5, n_features=4)
+
+
+def _fit(X, y, static_step: bool, monkeypatch, **params):
+    """A fit, and the batch sizes that went through the static-buffer step."""
+    monkeypatch.setattr(_training, "resolve_cuda_graphs", lambda net: static_step)
+    steps = []
+    original = _graphs.GraphedTrainStep.__call__
+
+    def counted(self, batch, **fit_params):
+        steps.append(len(batch[0]))
+        return original(self, batch, **fit_params)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_graphs.GraphedTrainStep, "__call__", counted)
+        clf = MIClassifier(random_state=0, num_threads=1, **params).fit(X, y)
+    return clf, steps
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_epochs": 6, "batch_size": 64},  # 530 rows: a ragged last batch of 18
+        {"max_epochs": 30, "batch_size": 128, "early_stopping": True, "n_iter_no_change": 3},
+        {"max_epochs": 4, "batch_size": 100, "dropout": 0.3, "n_members": 3},
+    ],
+)
+def test_the_static_buffer_step_trains_as_the_eager_one(task, monkeypatch, params):
+    X, y, _ = task
+    eager, no_steps = _fit(X, y, False, monkeypatch, **params)
+    static, steps = _fit(X, y, True, monkeypatch, **params)
+    assert not no_steps and steps  # the static step ran, and only where asked
+    # every training row once per epoch: the ragged last batch is its own shape
+    epochs = len(static.history)
+    per_epoch = len(steps) // epochs
+    assert len(steps) == per_epoch * epochs
+    held_out = int(np.ceil(0.1 * len(X))) if static.early_stopping_ else 0
+    assert sum(steps[:per_epoch]) == len(X) - held_out
+    np.testing.assert_allclose(
+        static.history[:, "train_loss"], eager.history[:, "train_loss"], rtol=1e-6
+    )
+    np.testing.assert_allclose(static.predict_proba(X), eager.predict_proba(X), atol=1e-6)
+    assert "_graph_step" not in vars(static)  # released at the end of the fit
+
+
+def _net(**attributes):
+    defaults = {
+        "device": "cuda",
+        "optimizer": torch.optim.AdamW,
+        "callbacks": None,
+        "precision": "float32",
+        "module": None,
+        "cuda_graphs": "auto",
+    }
+    return SimpleNamespace(**{**defaults, **attributes})
+
+
+def test_auto_captures_only_where_it_is_safe():
+    assert _graphs.resolve_cuda_graphs(_net())
+    assert not _graphs.resolve_cuda_graphs(_net(device="cpu"))
+    assert not _graphs.resolve_cuda_graphs(_net(optimizer=torch.optim.LBFGS))
+    assert not _graphs.resolve_cuda_graphs(_net(callbacks=[object()]))
+    assert not _graphs.resolve_cuda_graphs(_net(precision="bf16"))
+    assert not _graphs.resolve_cuda_graphs(_net(module=torch.nn.Linear))  # may branch
+    assert _graphs.resolve_cuda_graphs(_net(module=torch.nn.Linear, cuda_graphs=True))
+    assert not _graphs.resolve_cuda_graphs(_net(cuda_graphs=False))
+
+
+def test_insisting_on_graphs_names_what_prevents_them():
+    with pytest.raises(ValueError, match="device is 'cpu'.*not Adam, AdamW or SGD"):
+        _graphs.resolve_cuda_graphs(
+            _net(device="cpu", optimizer=torch.optim.LBFGS, cuda_graphs=True)
+        )
+    X, y = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 2
+    with pytest.raises(ValueError, match="cuda_graphs=True cannot capture"):
+        MIClassifier(device="cpu", cuda_graphs=True, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="cuda_graphs must be"):
+        MIClassifier(cuda_graphs="yes", max_epochs=1).fit(X, y)
+
+
+def test_a_cpu_fit_does_not_capture():
+    X, y = np.random.default_rng(0).normal(size=(60, 2)), np.arange(60) % 2
+    clf = MIClassifier(max_epochs=1, device="cpu").fit(X, y)
+    assert clf.cuda_graphs_ is False and clf.get_params()["cuda_graphs"] == "auto"
+
+
+def test_adam_and_adamw_are_made_capturable():
+    assert _graphs.capturable_optimizer_kwargs(torch.optim.AdamW, {"lr": 1e-3}) == {
+        "capturable": True,
+        "lr": 1e-3,
+    }
+    assert _graphs.capturable_optimizer_kwargs(torch.optim.SGD, {"lr": 1e-3}) == {"lr": 1e-3}
+    # the user's own setting is kept
+    assert _graphs.capturable_optimizer_kwargs(torch.optim.Adam, {"capturable": False}) == {
+        "capturable": False
+    }
