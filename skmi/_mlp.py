@@ -53,6 +53,89 @@ def _register_standardisation(module, n_features, feature_mean, feature_scale) -
     module.register_buffer("feature_scale", torch.as_tensor(scale, dtype=torch.float32))
 
 
+# Input scalings of the default network: "standard" is (x - mean) / scale; "quantile"
+# maps each feature through its training quantiles to normal scores (scikit-learn's
+# QuantileTransformer(output_distribution="normal"), inside the module): heavy tails,
+# skewed counts and odd scales become N(0, 1)-shaped, which the MLP and the periodic
+# embeddings handle far better (balanced accuracy on hpc_data 0.716 -> 0.765 with
+# periodic embeddings, benchmarks/ensemble.py).
+INPUT_SCALINGS = ("standard", "quantile")
+_MAX_QUANTILES = 1000
+_QUANTILE_SUBSAMPLE = 100_000
+# as scikit-learn: levels are clipped to [1e-7, 1 - 1e-7] before the normal quantile
+_LEVEL_CLIP = 1e-7
+
+
+def feature_quantiles(X: np.ndarray, random_state=None) -> np.ndarray:
+    """Knots and levels of each feature's quantile map, shape ``(2, n_features, L)``.
+
+    The training quantiles at ``L = min(1000, n)`` evenly spaced levels (of a random
+    subsample of 100,000 rows on larger data). A value repeated over several quantiles
+    (a discrete feature) gets one knot at the mean of its levels, which is what
+    scikit-learn's two-sided interpolation gives it; the features' knot lists are padded
+    to one length with knots beyond the last that keep its level.
+    """
+    n_samples, n_features = X.shape
+    rows = X
+    if n_samples > _QUANTILE_SUBSAMPLE:
+        rng = np.random.default_rng(random_state)
+        rows = X[np.sort(rng.choice(n_samples, _QUANTILE_SUBSAMPLE, replace=False))]
+    n_levels = int(min(_MAX_QUANTILES, max(len(rows), 2)))
+    levels = np.linspace(0.0, 1.0, n_levels)
+    quantiles = np.quantile(np.asarray(rows, dtype=np.float64), levels, axis=0)  # (L, d)
+    knots, knot_levels = [], []
+    for j in range(n_features):
+        values, inverse = np.unique(quantiles[:, j], return_inverse=True)
+        mean_levels = np.bincount(inverse, weights=levels) / np.bincount(inverse)
+        if len(values) == 1:  # a constant feature: normal score 0 everywhere
+            values = np.array([values[0], values[0] + 1.0])
+            mean_levels = np.array([0.5, 0.5])
+        knots.append(values)
+        knot_levels.append(mean_levels)
+    width = max(len(k) for k in knots)
+    table = np.zeros((2, n_features, width))
+    for j, (values, mean_levels) in enumerate(zip(knots, knot_levels, strict=True)):
+        pad = width - len(values)
+        step = max(abs(values[-1]), 1.0)
+        table[0, j] = np.concatenate([values, values[-1] + step * np.arange(1, pad + 1)])
+        table[1, j] = np.concatenate([mean_levels, np.full(pad, mean_levels[-1])])
+    return table
+
+
+def normal_scores(X: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """``X`` through each feature's quantile map (``table`` from `feature_quantiles`),
+    then the standard normal quantile function: piecewise-linear between the knots,
+    constant beyond the first and the last."""
+    knots, levels = table[0], table[1]  # (d, L)
+    columns = X.T.contiguous().to(knots.dtype)  # (d, n)
+    right = torch.searchsorted(knots, columns).clamp(1, knots.shape[1] - 1)
+    left = right - 1
+    x0, x1 = knots.gather(1, left), knots.gather(1, right)
+    y0, y1 = levels.gather(1, left), levels.gather(1, right)
+    t = ((columns - x0) / (x1 - x0)).clamp(0.0, 1.0)
+    level = (y0 + t * (y1 - y0)).clamp(_LEVEL_CLIP, 1 - _LEVEL_CLIP)
+    return torch.special.ndtri(level).T.to(X.dtype)
+
+
+def _register_quantiles(module, n_features, input_scaling, quantiles) -> None:
+    if input_scaling not in INPUT_SCALINGS:
+        raise ValueError(f"input_scaling must be one of {INPUT_SCALINGS}; got {input_scaling!r}.")
+    if input_scaling == "standard":
+        module.quantiles = None
+        return
+    if quantiles is None:  # a placeholder until load_state_dict fills it
+        quantiles = np.zeros((2, n_features, 2))
+    module.register_buffer("quantiles", torch.as_tensor(quantiles, dtype=torch.float32))
+
+
+def _scaled_inputs(module, X: torch.Tensor) -> torch.Tensor:
+    # a network pickled before input scalings existed has no such attribute
+    quantiles = getattr(module, "quantiles", None)
+    if quantiles is not None:
+        return normal_scores(X, quantiles)
+    return (X - module.feature_mean) / module.feature_scale
+
+
 def stacked_forward(h, layers, *, dropout: float = 0.0, training: bool = False):
     """Members' MLPs with stacked weights: ``h`` of shape (members, rows, features),
     ``layers`` the ``(weight (members, out, in), bias (members, out))`` pairs; ReLU
@@ -95,9 +178,12 @@ class MLP(nn.Module):
         feature_mean=None,
         feature_scale=None,
         num_embeddings=None,
+        input_scaling="standard",
+        feature_quantiles=None,
     ):
         super().__init__()
         _register_standardisation(self, n_features, feature_mean, feature_scale)
+        _register_quantiles(self, n_features, input_scaling, feature_quantiles)
         self.embeddings, width_in = numerical_embeddings(num_embeddings, n_features)
         layers: list[nn.Module] = []
         for width in hidden_layer_sizes:
@@ -130,7 +216,7 @@ class MLP(nn.Module):
         return torch.cat(blocks)
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
-        X = (X - self.feature_mean) / self.feature_scale
+        X = _scaled_inputs(self, X)
         # a network pickled before embeddings existed has no such attribute
         embeddings = getattr(self, "embeddings", None)
         if embeddings is not None:
@@ -174,9 +260,12 @@ class EnsembleMLP(nn.Module):
         n_members: int = 8,
         shift=None,
         num_embeddings=None,
+        input_scaling="standard",
+        feature_quantiles=None,
     ):
         super().__init__()
         _register_standardisation(self, n_features, feature_mean, feature_scale)
+        _register_quantiles(self, n_features, input_scaling, feature_quantiles)
         shift = np.zeros(n_classes) if shift is None else shift
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
         self.n_members = int(n_members)
@@ -198,7 +287,7 @@ class EnsembleMLP(nn.Module):
     forward = MLP.forward
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
-        X = (X - self.feature_mean) / self.feature_scale
+        X = _scaled_inputs(self, X)
         if self.embeddings is not None:
             X = self.embeddings(X).flatten(1)
         h = X.unsqueeze(0).expand(self.n_members, *X.shape)
@@ -225,6 +314,7 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
             "hidden_layer_sizes": tuple(widths[:-1]),
             "n_members": int(state["weights.0"].shape[0]),
             "num_embeddings": _embedding_kind(state),
+            **_scaling_of(state),
         }
     hidden_keys = sorted(
         (k for k in state if k.startswith("hidden.") and k.endswith(".weight")),
@@ -236,7 +326,15 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
         "n_features": int(state["feature_mean"].numel()),
         "n_classes": int(state["output.weight"].shape[0]),
         "hidden_layer_sizes": tuple(int(state[k].shape[0]) for k in hidden_keys),
+        **_scaling_of(state),
     }
+
+
+def _scaling_of(state: dict) -> dict:
+    """The input scaling of a saved network, and the shape of its quantile table."""
+    if "quantiles" in state:
+        return {"input_scaling": "quantile", "quantiles_shape": tuple(state["quantiles"].shape)}
+    return {"input_scaling": "standard", "quantiles_shape": None}
 
 
 def _embedding_kind(state: dict):
@@ -296,6 +394,8 @@ __all__ = [
     "MLP",
     "EnsembleMLP",
     "auto_hidden_layer_sizes",
+    "feature_quantiles",
     "feature_standardisation",
+    "normal_scores",
     "stacked_forward",
 ]

@@ -89,6 +89,7 @@ PARAMETER_CONSTRAINTS: dict[str, tuple[list[Accepts], type[Exception]]] = {
     "dropout": ([interval(0, 1, "left")], ValueError),
     "n_members": ([POSITIVE_INT], ValueError),
     "num_embeddings": ([options(None, "periodic")], ValueError),
+    "input_scaling": ([options("standard", "quantile")], ValueError),
     "max_epochs": ([options("auto"), POSITIVE_INT], ValueError),
     "max_steps": ([options(None), POSITIVE_INT], ValueError),
     "batch_size": ([POSITIVE_INT, options(-1)], ValueError),

@@ -107,6 +107,14 @@ class LoadParamsMixin:
                     f"this MIClassifier has {getattr(self, 'num_embeddings', None)!r}. "
                     "Create it with the saved value to load these parameters."
                 )
+            if shape["input_scaling"] != getattr(self, "input_scaling", "standard"):
+                raise ValueError(
+                    f"The saved network has input_scaling={shape['input_scaling']!r}; this "
+                    f"MIClassifier has {getattr(self, 'input_scaling', 'standard')!r}. Create "
+                    "it with the saved value to load these parameters."
+                )
+            if shape["quantiles_shape"] is not None:  # filled by the loaded state
+                self._feature_quantiles_ = np.zeros(shape["quantiles_shape"])
             self.n_features_in_ = shape["n_features"]
             self._hidden_layer_sizes_ = shape["hidden_layer_sizes"]
             self.class_prior_ = np.full(shape["n_classes"], 1.0 / shape["n_classes"])

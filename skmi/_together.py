@@ -45,6 +45,7 @@ def network_of(model):
         net.module is None
         and int(net.n_members) == 1
         and net.num_embeddings is None
+        and net.input_scaling == "standard"
         and net.criterion is PCSoftmaxLoss
         and isinstance(net.optimizer, type)
         and issubclass(net.optimizer, ELEMENTWISE_OPTIMIZERS)

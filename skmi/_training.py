@@ -28,7 +28,13 @@ from torch.utils.data import Subset
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
 from skmi._graphs import GraphedTrainStep, capturable_optimizer_kwargs, on_cuda, resolve_cuda_graphs
-from skmi._mlp import MLP, EnsembleMLP, auto_hidden_layer_sizes, feature_standardisation
+from skmi._mlp import (
+    MLP,
+    EnsembleMLP,
+    auto_hidden_layer_sizes,
+    feature_quantiles,
+    feature_standardisation,
+)
 from skmi._params import check_params
 from skmi._persistence import LoadParamsMixin
 from skmi._validation import (
@@ -151,6 +157,8 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             "feature_mean": getattr(self, "_feature_mean_", None),
             "feature_scale": getattr(self, "_feature_scale_", None),
             "num_embeddings": getattr(self, "num_embeddings", None),
+            "input_scaling": getattr(self, "input_scaling", "standard"),
+            "feature_quantiles": getattr(self, "_feature_quantiles_", None),
             **self.get_params_for("module"),
         }
         n_members = int(getattr(self, "n_members", 1))
@@ -361,6 +369,9 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         self._hidden_layer_sizes_ = None
         if self.module is None:
             self._feature_mean_, self._feature_scale_ = feature_standardisation(X, weight)
+            self._feature_quantiles_ = None
+            if self.input_scaling == "quantile":
+                self._feature_quantiles_ = feature_quantiles(X, random_state=self._split_seed_)
         self.early_stopping_ = self._resolve_early_stopping(y_index)
         self.cuda_graphs_ = resolve_cuda_graphs(self)
 

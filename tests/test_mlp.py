@@ -40,3 +40,69 @@ def test_cpu_inference_does_not_depend_on_the_other_rows_in_the_batch():
         whole = module(X)
         pieces = torch.cat([module(X[:1]), module(X[1:300]), module(X[300:])])
     assert torch.equal(whole, pieces)
+
+
+def test_quantile_normal_scores_match_scikit_learn_on_continuous_and_inner_tied_values():
+    from sklearn.preprocessing import QuantileTransformer
+
+    from skmi._mlp import feature_quantiles, normal_scores
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.exponential(size=3000), rng.normal(size=3000) ** 3])
+    T = rng.normal(size=(400, 2)) * 3
+    ours = normal_scores(torch.tensor(T), torch.tensor(feature_quantiles(X))).numpy()
+    reference = QuantileTransformer(output_distribution="normal").fit(X).transform(T)
+    np.testing.assert_allclose(ours, reference, atol=1e-7)
+    # a discrete feature: a value repeated over quantiles reads the mean of its levels
+    counts = rng.integers(0, 4, 3000).astype(float)[:, None]
+    table = torch.tensor(feature_quantiles(counts))
+    inner = normal_scores(torch.tensor([[1.0], [2.0]]), table).numpy()[:, 0]
+    reference = QuantileTransformer(output_distribution="normal").fit(counts)
+    np.testing.assert_allclose(inner, reference.transform([[1.0], [2.0]])[:, 0], atol=1e-7)
+    share = np.mean(counts[:, 0] <= 1)  # level of value 1: middle of its quantiles
+    assert inner[0] == pytest.approx(
+        float(torch.special.ndtri(torch.tensor(share - np.mean(counts[:, 0] == 1) / 2))),
+        abs=0.01,
+    )
+    # a constant feature reads 0; the ends are finite (clipped levels)
+    flat = normal_scores(
+        torch.tensor([[5.0], [-1e9], [1e9]]), torch.tensor(feature_quantiles(np.ones((50, 1))))
+    )
+    np.testing.assert_array_equal(flat.numpy()[:, 0], 0.0)
+    ends = normal_scores(torch.tensor([[-1e9], [1e9]]), torch.tensor(feature_quantiles(X[:, :1])))
+    assert np.all(np.isfinite(ends.numpy())) and ends[0, 0] < -5 < 5 < ends[1, 0]
+
+
+def test_quantile_scaling_makes_the_network_blind_to_monotone_feature_maps():
+    from skmi import MIClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 3))
+    y = (X[:, 0] + X[:, 1] ** 2 + rng.normal(size=600) > 1).astype(int)
+    warped = np.column_stack([np.exp(X[:, 0]), X[:, 1] ** 3, 10 * X[:, 2] + 3])
+    params = dict(input_scaling="quantile", max_epochs=5, random_state=0, num_threads=1)
+    plain = MIClassifier(**params).fit(X, y)
+    bent = MIClassifier(**params).fit(warped, y)
+    np.testing.assert_allclose(plain.predict_proba(X), bent.predict_proba(warped), atol=1e-4)
+    standard = MIClassifier(max_epochs=5, random_state=0, num_threads=1)
+    moved = standard.fit(X, y).predict_proba(X) - standard.fit(warped, y).predict_proba(warped)
+    assert np.abs(moved).max() > 0.01  # the standard scaling is not blind to them
+
+
+def test_quantile_scaling_is_saved_and_loaded_with_the_network(tmp_path):
+    from skmi import MIClassifier
+
+    rng = np.random.default_rng(1)
+    X = rng.lognormal(size=(300, 4))
+    y = (X[:, 0] > 1).astype(int)
+    clf = MIClassifier(input_scaling="quantile", max_epochs=3, random_state=0).fit(X, y)
+    clf.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    loaded = MIClassifier(input_scaling="quantile", classes=clf.classes_)
+    loaded.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    with pytest.raises(ValueError, match="input_scaling='quantile'"):
+        MIClassifier(classes=clf.classes_).load_params(
+            f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt"
+        )
+    with pytest.raises(ValueError, match="input_scaling must be"):
+        MIClassifier(input_scaling="robust").fit(X, y)
