@@ -13,7 +13,9 @@ Reports balanced accuracy, G-mean, the MIScorer reading on the held-out fold (ne
 only) and fit seconds (one torch thread). Writes ensemble.md and ensemble.csv to --out.
 
 With ``--embeddings`` also one network and the largest ensemble with periodic numerical
-embeddings (``num_embeddings="periodic"``).
+embeddings (``num_embeddings="periodic"``). ``--methods`` names the methods instead,
+e.g. ``"MIClassifier n_members=4 quantile periodic"`` (``quantile``:
+``input_scaling="quantile"``).
 
 Run: python benchmarks/ensemble.py [--members 4 8] [--embeddings] [--folds 3] [--seeds 1]
 [--jobs 2] [--datasets ...]
@@ -45,12 +47,13 @@ from imbalanced import bar_method
 
 def make_method(name: str, seed: int):
     if name.startswith("MIClassifier"):
-        # "MIClassifier[ n_members=k][ periodic]"
+        # "MIClassifier[ n_members=k][ quantile][ periodic]"
         words = name.split()
         members = [int(w.split("=")[1]) for w in words if w.startswith("n_members=")]
         return MIClassifier(
             n_members=members[0] if members else 1,
             num_embeddings="periodic" if "periodic" in words else None,
+            input_scaling="quantile" if "quantile" in words else "standard",
             random_state=seed,
             num_threads=1,
         )
@@ -89,6 +92,13 @@ def main(argv=None):
         action="store_true",
         help="also one network and the largest ensemble with periodic numerical embeddings",
     )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        help="instead of the list above: names such as 'MIClassifier n_members=4 quantile "
+        "periodic' and the bar's 'BalancedRandomForest', 'BalancedBagging', "
+        "'LogisticRegression balanced'",
+    )
     parser.add_argument("--datasets", nargs="+", default=list(TABULAR))
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=1)
@@ -108,6 +118,7 @@ def main(argv=None):
         "BalancedBagging",
         "LogisticRegression balanced",
     ]
+    methods = args.methods or methods
     jobs = []
     for table in args.datasets:
         _, y = load_tabular(table)

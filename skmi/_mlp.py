@@ -30,10 +30,24 @@ NUM_EMBEDDINGS = (None, "periodic")
 _EMBEDDING_SIZE = 16
 
 
-def numerical_embeddings(kind, n_features: int):
-    """The embedding module of ``kind`` (None: none) and the width it hands the MLP."""
+def numerical_embeddings(kind, n_features: int, module=None, embedded_features=None):
+    """The embedding module of ``kind`` (None: none) and the width it hands the MLP.
+
+    ``embedded_features``: the columns that are embedded (None: all); the others (0/1
+    columns, where a periodic code adds nothing but width: 102 of lending_club's 119)
+    pass through as they are. Their index lists are buffers of ``module``.
+    """
     if kind is None:
         return None, n_features
+    n_embedded = n_features
+    if embedded_features is not None:
+        embedded = torch.as_tensor(np.asarray(embedded_features), dtype=torch.long)
+        passed = torch.as_tensor(
+            np.setdiff1d(np.arange(n_features), embedded.numpy()), dtype=torch.long
+        )
+        module.register_buffer("embedded_features", embedded)
+        module.register_buffer("passed_features", passed)
+        n_embedded = len(embedded)
     try:
         from rtdl_num_embeddings import PeriodicEmbeddings
     except ImportError as exc:  # an optional dependency
@@ -42,7 +56,30 @@ def numerical_embeddings(kind, n_features: int):
             "embeddings' authors' implementation): pip install rtdl-num-embeddings, or "
             "pip install '.[tabular]' from a clone of skmi."
         ) from exc
-    return PeriodicEmbeddings(n_features, _EMBEDDING_SIZE, lite=True), n_features * _EMBEDDING_SIZE
+    embeddings = PeriodicEmbeddings(n_embedded, _EMBEDDING_SIZE, lite=True)
+    return embeddings, n_embedded * _EMBEDDING_SIZE + (n_features - n_embedded)
+
+
+def embedding_columns(X: np.ndarray) -> np.ndarray | None:
+    """The columns of ``X`` with more than two distinct values, which the periodic
+    embeddings take; None when that is every column or none (then all are embedded)."""
+    X = np.asarray(X)
+    low, high = X.min(axis=0), X.max(axis=0)
+    two_valued = np.all((X == low) | (X == high), axis=0)
+    if two_valued.all() or not two_valued.any():
+        return None
+    return np.flatnonzero(~two_valued)
+
+
+def _embedded(module, X: torch.Tensor) -> torch.Tensor:
+    # a network pickled before embeddings existed has no such attribute
+    embeddings = getattr(module, "embeddings", None)
+    if embeddings is None:
+        return X
+    columns = getattr(module, "embedded_features", None)
+    if columns is None:
+        return embeddings(X).flatten(1)
+    return torch.cat([embeddings(X[:, columns]).flatten(1), X[:, module.passed_features]], 1)
 
 
 def _register_standardisation(module, n_features, feature_mean, feature_scale) -> None:
@@ -180,11 +217,14 @@ class MLP(nn.Module):
         num_embeddings=None,
         input_scaling="standard",
         feature_quantiles=None,
+        embedded_features=None,
     ):
         super().__init__()
         _register_standardisation(self, n_features, feature_mean, feature_scale)
         _register_quantiles(self, n_features, input_scaling, feature_quantiles)
-        self.embeddings, width_in = numerical_embeddings(num_embeddings, n_features)
+        self.embeddings, width_in = numerical_embeddings(
+            num_embeddings, n_features, self, embedded_features
+        )
         layers: list[nn.Module] = []
         for width in hidden_layer_sizes:
             layers += [nn.Linear(width_in, width), nn.ReLU()]
@@ -216,11 +256,7 @@ class MLP(nn.Module):
         return torch.cat(blocks)
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
-        X = _scaled_inputs(self, X)
-        # a network pickled before embeddings existed has no such attribute
-        embeddings = getattr(self, "embeddings", None)
-        if embeddings is not None:
-            X = embeddings(X).flatten(1)
+        X = _embedded(self, _scaled_inputs(self, X))
         return self.output(self.hidden(X))
 
 
@@ -262,6 +298,7 @@ class EnsembleMLP(nn.Module):
         num_embeddings=None,
         input_scaling="standard",
         feature_quantiles=None,
+        embedded_features=None,
     ):
         super().__init__()
         _register_standardisation(self, n_features, feature_mean, feature_scale)
@@ -271,7 +308,9 @@ class EnsembleMLP(nn.Module):
         self.n_members = int(n_members)
         self.dropout = float(dropout)
         # the embeddings are shared by the members (as in TabM)
-        self.embeddings, width_in = numerical_embeddings(num_embeddings, n_features)
+        self.embeddings, width_in = numerical_embeddings(
+            num_embeddings, n_features, self, embedded_features
+        )
         sizes = [width_in, *hidden_layer_sizes, n_classes]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
@@ -287,9 +326,7 @@ class EnsembleMLP(nn.Module):
     forward = MLP.forward
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
-        X = _scaled_inputs(self, X)
-        if self.embeddings is not None:
-            X = self.embeddings(X).flatten(1)
+        X = _embedded(self, _scaled_inputs(self, X))
         h = X.unsqueeze(0).expand(self.n_members, *X.shape)
         layers = list(zip(self.weights, self.biases, strict=True))
         h = stacked_forward(h, layers, dropout=self.dropout, training=self.training)
@@ -315,6 +352,7 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
             "n_members": int(state["weights.0"].shape[0]),
             "num_embeddings": _embedding_kind(state),
             **_scaling_of(state),
+            **_embedded_of(state),
         }
     hidden_keys = sorted(
         (k for k in state if k.startswith("hidden.") and k.endswith(".weight")),
@@ -327,7 +365,15 @@ def mlp_shape_from_state_dict(state: dict) -> dict:
         "n_classes": int(state["output.weight"].shape[0]),
         "hidden_layer_sizes": tuple(int(state[k].shape[0]) for k in hidden_keys),
         **_scaling_of(state),
+        **_embedded_of(state),
     }
+
+
+def _embedded_of(state: dict) -> dict:
+    """How many columns a saved network embeds (None: all)."""
+    if "embedded_features" in state:
+        return {"n_embedded": int(state["embedded_features"].numel())}
+    return {"n_embedded": None}
 
 
 def _scaling_of(state: dict) -> dict:

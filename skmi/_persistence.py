@@ -113,7 +113,9 @@ class LoadParamsMixin:
                     f"MIClassifier has {getattr(self, 'input_scaling', 'standard')!r}. Create "
                     "it with the saved value to load these parameters."
                 )
-            if shape["quantiles_shape"] is not None:  # filled by the loaded state
+            if shape["n_embedded"] is not None:  # placeholders, filled by the loaded state
+                self._embedded_features_ = np.arange(shape["n_embedded"])
+            if shape["quantiles_shape"] is not None:
                 self._feature_quantiles_ = np.zeros(shape["quantiles_shape"])
             self.n_features_in_ = shape["n_features"]
             self._hidden_layer_sizes_ = shape["hidden_layer_sizes"]

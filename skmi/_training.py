@@ -32,6 +32,7 @@ from skmi._mlp import (
     MLP,
     EnsembleMLP,
     auto_hidden_layer_sizes,
+    embedding_columns,
     feature_quantiles,
     feature_standardisation,
 )
@@ -159,6 +160,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             "num_embeddings": getattr(self, "num_embeddings", None),
             "input_scaling": getattr(self, "input_scaling", "standard"),
             "feature_quantiles": getattr(self, "_feature_quantiles_", None),
+            "embedded_features": getattr(self, "_embedded_features_", None),
             **self.get_params_for("module"),
         }
         n_members = int(getattr(self, "n_members", 1))
@@ -370,6 +372,9 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         if self.module is None:
             self._feature_mean_, self._feature_scale_ = feature_standardisation(X, weight)
             self._feature_quantiles_ = None
+            self._embedded_features_ = None
+            if self.num_embeddings is not None:
+                self._embedded_features_ = embedding_columns(X)
             if self.input_scaling == "quantile":
                 self._feature_quantiles_ = feature_quantiles(X, random_state=self._split_seed_)
         self.early_stopping_ = self._resolve_early_stopping(y_index)

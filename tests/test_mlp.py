@@ -106,3 +106,32 @@ def test_quantile_scaling_is_saved_and_loaded_with_the_network(tmp_path):
         )
     with pytest.raises(ValueError, match="input_scaling must be"):
         MIClassifier(input_scaling="robust").fit(X, y)
+
+
+def test_periodic_embeddings_leave_two_valued_columns_as_they_are(tmp_path):
+    pytest.importorskip("rtdl_num_embeddings")
+    from skmi import MIClassifier
+    from skmi._mlp import embedding_columns
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            rng.normal(size=400),
+            rng.integers(0, 2, 400),
+            rng.exponential(size=400),
+            np.full(400, 3.0),
+        ]
+    )
+    y = (X[:, 0] + X[:, 1] > 0.5).astype(int)
+    assert embedding_columns(X).tolist() == [0, 2]  # a constant column is two-valued too
+    assert embedding_columns(X[:, [1, 3]]) is None and embedding_columns(X[:, [0, 2]]) is None
+    clf = MIClassifier(num_embeddings="periodic", max_epochs=2, random_state=0).fit(X, y)
+    first = clf.module_.hidden[0]
+    assert first.in_features == 2 * 16 + 2  # two embedded columns, two passed through
+    assert clf.module_.passed_features.tolist() == [1, 3]
+    clf.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    loaded = MIClassifier(num_embeddings="periodic", classes=clf.classes_)
+    loaded.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    ensemble = MIClassifier(num_embeddings="periodic", n_members=2, max_epochs=1).fit(X, y)
+    assert ensemble.module_.weights[0].shape[-1] == 2 * 16 + 2
