@@ -49,6 +49,7 @@ from torch import nn
 
 from skmi import MIClassifier, MIScorer
 from skmi._budget import epochs_for_steps, steps_per_epoch
+from skmi._classifier import SINGLE_NETWORK
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import announce
@@ -126,7 +127,9 @@ NEURAL_GRID = {"lr": [1e-3, 3e-3], "optimizer__weight_decay": [1e-4, 1e-2]}
 
 
 def neural_method(name, seed, steps, smallest_class, module=None, downsample=1, side=None):
-    kwargs = dict(steps=steps, random_state=seed, num_threads=1, dropout=0.1)
+    # the single network (this page compares losses and resamplers on one network; the
+    # ensemble default is benchmarked in ensemble.py)
+    kwargs = dict(steps=steps, random_state=seed, num_threads=1, dropout=0.1, **SINGLE_NETWORK)
     if module is not None:
         kwargs.update(
             module=module, module__n_classes=10, module__downsample=downsample, module__side=side

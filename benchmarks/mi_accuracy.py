@@ -50,6 +50,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmi import MIClassifier, estimate_mi
+from skmi._classifier import SINGLE_NETWORK
 from skmi.datasets import list_tasks, make_task
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -65,7 +66,9 @@ def cross_fitted_plain_softmax(X, y, seed):
     logits = np.zeros((len(y), len(labels)))
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     for train, test in folds.split(X, y_index):
-        net = MIClassifier(tau=0.0, early_stopping=True, dropout=0.0, random_state=seed)
+        net = MIClassifier(
+            tau=0.0, early_stopping=True, dropout=0.0, random_state=seed, **SINGLE_NETWORK
+        )
         net.fit(X[train], y_index[train])
         raw = net.decision_function(X[test])
         logits[test] = np.column_stack([np.zeros_like(raw), raw]) if raw.ndim == 1 else raw

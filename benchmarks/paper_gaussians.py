@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import announce, write_page
 
 from skmi import MIClassifier, MIScorer
+from skmi._classifier import SINGLE_NETWORK
 from skmi.datasets import gaussian_classes_truth
 
 torch.set_num_threads(1)
@@ -63,6 +64,7 @@ def net(tau, seed):
         max_epochs=100,
         n_iter_no_change=10,
         random_state=seed,
+        **SINGLE_NETWORK,
     )
 
 

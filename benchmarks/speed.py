@@ -77,6 +77,7 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
     torch.set_num_threads(threads)
     threadpool_limits(threads)
     from skmi import MIClassifier, MIScorer
+    from skmi._classifier import SINGLE_NETWORK
     from skmi._mlp import MLP, auto_hidden_layer_sizes, feature_standardisation
     from skmi.metrics import mutual_info_from_proba
 
@@ -220,6 +221,8 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
             precision="bf16" if method.endswith("bf16") else "float32",
             compile=method.endswith("compile"),
             cuda_graphs=False if method.endswith("eager") else "auto",
+            # the plain loops' network: one standardised MLP
+            **SINGLE_NETWORK,
             early_stopping=False,
             max_epochs=epochs,
             device=device,

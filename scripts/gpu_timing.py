@@ -9,6 +9,7 @@ import torch
 from sklearn.datasets import make_classification
 
 from skmi import MIClassifier, MIScorer
+from skmi._classifier import SINGLE_NETWORK
 
 
 def main():
@@ -35,6 +36,7 @@ def main():
             max_epochs=5,
             hidden_layer_sizes=(128, 128),
             random_state=0,
+            **SINGLE_NETWORK,
         )
         start = time.perf_counter()
         clf.fit(X, y)

@@ -6,7 +6,7 @@ from skmi._estimate import MIEstimate, default_estimators, estimate_mi
 from skmi._loss import PCSoftmaxLoss
 from skmi._scorer import MIScorer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "MIClassifier",

@@ -16,7 +16,7 @@ from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
-from skmi._classifier import MIClassifier
+from skmi._classifier import SINGLE_NETWORK, MIClassifier
 from skmi._pmi import final_estimator
 
 # Early-stopping patience of the default network, in epochs, capped in optimiser steps.
@@ -138,6 +138,7 @@ def default_estimators(
         return _NormalScores(output_distribution="normal", random_state=seed)
 
     network = MIClassifier(
+        **SINGLE_NETWORK,
         early_stopping=True,
         dropout=0.0,
         lr=3e-3,

@@ -53,8 +53,8 @@ def numerical_embeddings(kind, n_features: int, module=None, embedded_features=N
     except ImportError as exc:  # an optional dependency
         raise ImportError(
             "num_embeddings='periodic' needs the rtdl-num-embeddings package (the "
-            "embeddings' authors' implementation): pip install rtdl-num-embeddings, or "
-            "pip install '.[tabular]' from a clone of skmi."
+            "embeddings' authors' implementation, a dependency of skmi): pip install "
+            "rtdl-num-embeddings, or pass num_embeddings=None."
         ) from exc
     embeddings = PeriodicEmbeddings(n_embedded, _EMBEDDING_SIZE, lite=True)
     return embeddings, n_embedded * _EMBEDDING_SIZE + (n_features - n_embedded)
@@ -103,31 +103,46 @@ _QUANTILE_SUBSAMPLE = 100_000
 _LEVEL_CLIP = 1e-7
 
 
-def feature_quantiles(X: np.ndarray, random_state=None) -> np.ndarray:
+def feature_quantiles(X: np.ndarray, weight=None, random_state=None) -> np.ndarray:
     """Knots and levels of each feature's quantile map, shape ``(2, n_features, L)``.
 
     The training quantiles at ``L = min(1000, n)`` evenly spaced levels (of a random
-    subsample of 100,000 rows on larger data). A value repeated over several quantiles
-    (a discrete feature) gets one knot at the mean of its levels, which is what
-    scikit-learn's two-sided interpolation gives it; the features' knot lists are padded
-    to one length with knots beyond the last that keep its level.
+    subsample of 100,000 rows on larger data), computed as ``np.quantile`` does (linear
+    between order statistics); with ``weight``, a row of weight w counts as w rows (n is
+    then the total weight), so integer weights give the quantiles of the repeated rows. A
+    value repeated over several quantiles (a discrete feature) gets one knot at the mean
+    of its levels; the features' knot lists are padded to one length with knots beyond
+    the last that keep its level.
     """
     n_samples, n_features = X.shape
-    rows = X
+    rows = np.arange(n_samples)
     if n_samples > _QUANTILE_SUBSAMPLE:
         rng = np.random.default_rng(random_state)
-        rows = X[np.sort(rng.choice(n_samples, _QUANTILE_SUBSAMPLE, replace=False))]
-    n_levels = int(min(_MAX_QUANTILES, max(len(rows), 2)))
+        rows = np.sort(rng.choice(n_samples, _QUANTILE_SUBSAMPLE, replace=False))
+    w = np.ones(len(rows)) if weight is None else np.asarray(weight, dtype=np.float64)[rows]
+    total = float(w.sum())
+    n_levels = int(min(_MAX_QUANTILES, max(round(total), 2)))
     levels = np.linspace(0.0, 1.0, n_levels)
-    quantiles = np.quantile(np.asarray(rows, dtype=np.float64), levels, axis=0)  # (L, d)
+    position = (total - 1.0) * levels if total > 1 else np.zeros(n_levels)
+    below = np.floor(position)
+    fraction = position - below
     knots, knot_levels = [], []
     for j in range(n_features):
-        values, inverse = np.unique(quantiles[:, j], return_inverse=True)
+        order = np.argsort(X[rows, j], kind="stable")
+        values = np.asarray(X[rows, j], dtype=np.float64)[order]
+        cumulative = np.cumsum(w[order])
+        # the k-th order statistic (0-based) of rows counted w times each
+        low = values[np.minimum(np.searchsorted(cumulative, below, side="right"), len(values) - 1)]
+        high = values[
+            np.minimum(np.searchsorted(cumulative, below + 1, side="right"), len(values) - 1)
+        ]
+        quantiles = low + fraction * (high - low)
+        unique, inverse = np.unique(quantiles, return_inverse=True)
         mean_levels = np.bincount(inverse, weights=levels) / np.bincount(inverse)
-        if len(values) == 1:  # a constant feature: normal score 0 everywhere
-            values = np.array([values[0], values[0] + 1.0])
+        if len(unique) == 1:  # a constant feature: normal score 0 everywhere
+            unique = np.array([unique[0], unique[0] + 1.0])
             mean_levels = np.array([0.5, 0.5])
-        knots.append(values)
+        knots.append(unique)
         knot_levels.append(mean_levels)
     width = max(len(k) for k in knots)
     table = np.zeros((2, n_features, width))

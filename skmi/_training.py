@@ -376,7 +376,9 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             if self.num_embeddings is not None:
                 self._embedded_features_ = embedding_columns(X)
             if self.input_scaling == "quantile":
-                self._feature_quantiles_ = feature_quantiles(X, random_state=self._split_seed_)
+                self._feature_quantiles_ = feature_quantiles(
+                    X, weight, random_state=self._split_seed_
+                )
         self.early_stopping_ = self._resolve_early_stopping(y_index)
         self.cuda_graphs_ = resolve_cuda_graphs(self)
 

@@ -12,6 +12,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV, cross_validate
 
 from skmi import MIClassifier, MIScorer
+from skmi._classifier import SINGLE_NETWORK
 from skmi.metrics import pointwise_mutual_info
 
 FAST = {"max_epochs": 15, "random_state": 0, "num_threads": 1}
@@ -65,7 +66,7 @@ def test_a_warm_started_fit_trains_with_the_prior_of_its_data():
     X = rng.normal(size=(3000, 3)).astype(np.float32)
     balanced = (X[:, 0] > 0).astype(int)
     skewed = (X[:, 0] + 0.3 * rng.normal(size=3000) > 1.35).astype(int)  # about 9 % ones
-    clf = MIClassifier(warm_start=True, **FAST).fit(X, balanced)
+    clf = MIClassifier(warm_start=True, **SINGLE_NETWORK, **FAST).fit(X, balanced)
     first_weights = clf.module_.output.weight.detach().clone()
     clf.fit(X, skewed)
     expected = np.bincount(skewed) / len(skewed)
@@ -73,7 +74,7 @@ def test_a_warm_started_fit_trains_with_the_prior_of_its_data():
     trained_with = clf.criterion_.log_prior.exp().numpy()
     np.testing.assert_allclose(trained_with, expected, rtol=1e-5)
     # it did go on from the first fit's weights (no re-initialisation) ...
-    cold = MIClassifier(**FAST).fit(X, skewed)
+    cold = MIClassifier(**SINGLE_NETWORK, **FAST).fit(X, skewed)
     assert not torch.equal(clf.module_.output.weight, cold.module_.output.weight)
     assert not torch.equal(clf.module_.output.weight, first_weights)
     # ... and its balanced-error rule is as good as a cold fit's

@@ -84,7 +84,7 @@ def test_quantile_scaling_makes_the_network_blind_to_monotone_feature_maps():
     plain = MIClassifier(**params).fit(X, y)
     bent = MIClassifier(**params).fit(warped, y)
     np.testing.assert_allclose(plain.predict_proba(X), bent.predict_proba(warped), atol=1e-4)
-    standard = MIClassifier(max_epochs=5, random_state=0, num_threads=1)
+    standard = MIClassifier(input_scaling="standard", max_epochs=5, random_state=0, num_threads=1)
     moved = standard.fit(X, y).predict_proba(X) - standard.fit(warped, y).predict_proba(warped)
     assert np.abs(moved).max() > 0.01  # the standard scaling is not blind to them
 
@@ -101,7 +101,7 @@ def test_quantile_scaling_is_saved_and_loaded_with_the_network(tmp_path):
     loaded.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
     with pytest.raises(ValueError, match="input_scaling='quantile'"):
-        MIClassifier(classes=clf.classes_).load_params(
+        MIClassifier(input_scaling="standard", classes=clf.classes_).load_params(
             f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt"
         )
     with pytest.raises(ValueError, match="input_scaling must be"):
@@ -125,13 +125,13 @@ def test_periodic_embeddings_leave_two_valued_columns_as_they_are(tmp_path):
     y = (X[:, 0] + X[:, 1] > 0.5).astype(int)
     assert embedding_columns(X).tolist() == [0, 2]  # a constant column is two-valued too
     assert embedding_columns(X[:, [1, 3]]) is None and embedding_columns(X[:, [0, 2]]) is None
-    clf = MIClassifier(num_embeddings="periodic", max_epochs=2, random_state=0).fit(X, y)
+    clf = MIClassifier(n_members=1, max_epochs=2, random_state=0).fit(X, y)
     first = clf.module_.hidden[0]
     assert first.in_features == 2 * 16 + 2  # two embedded columns, two passed through
     assert clf.module_.passed_features.tolist() == [1, 3]
     clf.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
-    loaded = MIClassifier(num_embeddings="periodic", classes=clf.classes_)
+    loaded = MIClassifier(n_members=1, classes=clf.classes_)
     loaded.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
-    ensemble = MIClassifier(num_embeddings="periodic", n_members=2, max_epochs=1).fit(X, y)
+    ensemble = MIClassifier(n_members=2, max_epochs=1).fit(X, y)
     assert ensemble.module_.weights[0].shape[-1] == 2 * 16 + 2

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from skmi import MIClassifier, MIScorer
+from skmi._classifier import SINGLE_NETWORK
 
 DATA = Path(__file__).parent / "data"
 VERSIONS = sorted(
@@ -40,7 +41,7 @@ def test_pickled_model_predicts_as_when_saved(version):
 def test_saved_params_load_into_a_new_model(version):
     X, _ = fixture_data()
     expected = np.load(DATA / f"miclassifier-{version}-expected.npz")
-    clf = MIClassifier(classes=expected["classes"], device="cpu", num_threads=1)
+    clf = MIClassifier(classes=expected["classes"], device="cpu", num_threads=1, **SINGLE_NETWORK)
     clf.load_params(
         f_params=DATA / f"miclassifier-{version}-params.pt",
         f_criterion=DATA / f"miclassifier-{version}-criterion.pt",
@@ -68,7 +69,9 @@ def test_a_model_pickled_before_new_parameters_trains_on(version):
 def test_loaded_params_train_on_with_partial_fit(version):
     X, y = fixture_data()
     expected = np.load(DATA / f"miclassifier-{version}-expected.npz")
-    clf = MIClassifier(classes=expected["classes"], device="cpu", num_threads=1, max_epochs=1)
+    clf = MIClassifier(
+        classes=expected["classes"], device="cpu", num_threads=1, max_epochs=1, **SINGLE_NETWORK
+    )
     clf.load_params(
         f_params=DATA / f"miclassifier-{version}-params.pt",
         f_criterion=DATA / f"miclassifier-{version}-criterion.pt",

@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import EpochScoring
 
 from skmi import MIClassifier, estimate_mi
+from skmi._classifier import SINGLE_NETWORK
 from skmi._together import fit_together, network_of, pays_to_batch
 from skmi.datasets import make_task
 
@@ -19,7 +20,7 @@ def task():
 
 
 def _net(**kwargs):
-    params = {"dropout": 0.0, "random_state": 0, "lr": 1e-2}
+    params = {"dropout": 0.0, "random_state": 0, "lr": 1e-2, **SINGLE_NETWORK}
     return MIClassifier(**{**params, **kwargs})
 
 
