@@ -64,6 +64,29 @@ def make_data(n, d, k, seed=0):
     return X, y.astype(np.int64)
 
 
+def plain_predict_and_score(module, X_t, y_t, log_prior, timings, sync) -> float:
+    """The plain loops' prediction (whole 4096-row blocks, no per-row blocking: the
+    fastest way) and MI score from the same logits, timed into ``timings``."""
+    import torch
+
+    start = time.perf_counter()
+    module.eval()
+    with torch.no_grad():
+        logits = torch.cat(
+            [module._logits(X_t[i : i + 4096]) for i in range(0, len(X_t), 4096)]
+        ).float()
+        proba = torch.softmax(logits + log_prior, dim=1).cpu().numpy()
+    sync()
+    timings["predict"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with torch.no_grad():
+        pmi = logits.gather(1, y_t[:, None])[:, 0] - torch.logsumexp(logits + log_prior, 1)
+        mi = float(pmi.mean())
+    timings["score"] = time.perf_counter() - start
+    assert proba.shape == (len(X_t), log_prior.numel())
+    return mi
+
+
 def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
     if warm_up:
         # one-off costs (kernel libraries, thread pools, CUDA context, allocator) are
@@ -127,22 +150,7 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
                 optimizer.step()
         sync()
         timings["fit"] = time.perf_counter() - start
-        start = time.perf_counter()
-        module.eval()
-        with torch.no_grad():
-            # whole 4096-row blocks (no per-row blocking): the fastest way to predict
-            logits = torch.cat(
-                [module._logits(X_t[i : i + 4096]) for i in range(0, n, 4096)]
-            ).float()
-            proba = torch.softmax(logits + log_prior, dim=1).cpu().numpy()
-        sync()
-        timings["predict"] = time.perf_counter() - start
-        start = time.perf_counter()
-        with torch.no_grad():
-            pmi = logits.gather(1, y_t[:, None])[:, 0] - torch.logsumexp(logits + log_prior, 1)
-            mi = float(pmi.mean())
-        timings["score"] = time.perf_counter() - start
-        assert proba.shape == (n, k)
+        mi = plain_predict_and_score(module, X_t, y_t, log_prior, timings, sync)
     elif method == "plain loop graphed":
         start = time.perf_counter()
         module = MLP(d, k, hidden, dropout=0.1, feature_mean=mean, feature_scale=scale)
@@ -187,20 +195,7 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
                     graph.replay()
         sync()
         timings["fit"] = time.perf_counter() - start
-        start = time.perf_counter()
-        module.eval()
-        with torch.no_grad():
-            logits = torch.cat(
-                [module._logits(X_t[i : i + 4096]) for i in range(0, n, 4096)]
-            ).float()
-            proba = torch.softmax(logits + log_prior, dim=1).cpu().numpy()
-        sync()
-        timings["predict"] = time.perf_counter() - start
-        start = time.perf_counter()
-        with torch.no_grad():
-            pmi = logits.gather(1, y_t[:, None])[:, 0] - torch.logsumexp(logits + log_prior, 1)
-            mi = float(pmi.mean())
-        timings["score"] = time.perf_counter() - start
+        mi = plain_predict_and_score(module, X_t, y_t, log_prior, timings, sync)
     elif method == "estimate_mi":
         # load.py's data: 50 normal features, y = [x1 + x2 + noise > 0]; default candidates
         rng = np.random.default_rng(seed)
@@ -213,7 +208,6 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
         sync()
         timings.update(fit=time.perf_counter() - start, predict=0.0, score=0.0)
         mi = result.mi
-        proba = np.zeros((n, k))
     elif method.startswith("MIClassifier"):
         # "MIClassifier bf16", "MIClassifier compile" and "MIClassifier eager" are the
         # opt-in variants
