@@ -65,10 +65,10 @@ class MIClassifier(PriorCorrectedNet):
         Dropout probability of the default MLP. Ignored with a custom module.
     num_embeddings : None or "periodic", default="periodic"
         Numerical feature embeddings before the default MLP (shared by the members of an
-        ensemble): ``"periodic"`` maps each scaled feature with more than two distinct
+        ensemble): ``"periodic"`` maps each scaled feature with more than 16 distinct
         values to a learnt periodic embedding of size 16 (Gorishniy et al., NeurIPS 2022,
-        "lite" form, from the authors' ``rtdl-num-embeddings`` package); 0/1 columns
-        pass through as they are. None: the scaled features go straight in. Ignored with
+        "lite" form, from the authors' ``rtdl-num-embeddings`` package); columns with
+        fewer (0/1 and small ordinal codes) pass through as they are. None: the scaled features go straight in. Ignored with
         a custom module.
     input_scaling : {"standard", "quantile"}, default="quantile"
         How the default MLP scales its inputs, inside the module (so raw features go in

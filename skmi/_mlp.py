@@ -34,8 +34,9 @@ def numerical_embeddings(kind, n_features: int, module=None, embedded_features=N
     """The embedding module of ``kind`` (None: none) and the width it hands the MLP.
 
     ``embedded_features``: the columns that are embedded (None: all); the others (0/1
-    columns, where a periodic code adds nothing but width: 102 of lending_club's 119)
-    pass through as they are. Their index lists are buffers of ``module``.
+    and small ordinal codes, where a periodic code adds mostly width: 102 of
+    lending_club's 119 columns are 0/1) pass through as they are. Their index lists are
+    buffers of ``module``.
     """
     if kind is None:
         return None, n_features
@@ -60,15 +61,27 @@ def numerical_embeddings(kind, n_features: int, module=None, embedded_features=N
     return embeddings, n_embedded * _EMBEDDING_SIZE + (n_features - n_embedded)
 
 
+# Periodic embeddings take the columns with more than this many distinct values (counted
+# on at most _DISTINCT_SAMPLE_ROWS rows spread over X). One-hot and small ordinal codes
+# pass through: on Caravan (80 such columns of 85) embedding them made the fit 6 times
+# slower (16.1 s against 2.7 s) for no clear gain (balanced accuracy 0.672 against 0.664,
+# 3 folds).
+_EMBED_MIN_DISTINCT = 16
+_DISTINCT_SAMPLE_ROWS = 10_000
+
+
 def embedding_columns(X: np.ndarray) -> np.ndarray | None:
-    """The columns of ``X`` with more than two distinct values, which the periodic
+    """The columns of ``X`` with more than 16 distinct values, which the periodic
     embeddings take; None when that is every column or none (then all are embedded)."""
     X = np.asarray(X)
-    low, high = X.min(axis=0), X.max(axis=0)
-    two_valued = np.all((X == low) | (X == high), axis=0)
-    if two_valued.all() or not two_valued.any():
+    rows = X[:: max(1, len(X) // _DISTINCT_SAMPLE_ROWS)]
+    many = np.array(
+        [len(np.unique(rows[:, j])) > _EMBED_MIN_DISTINCT for j in range(X.shape[1])],
+        dtype=bool,
+    )
+    if many.all() or not many.any():
         return None
-    return np.flatnonzero(~two_valued)
+    return np.flatnonzero(many)
 
 
 def _embedded(module, X: torch.Tensor) -> torch.Tensor:

@@ -108,7 +108,7 @@ def test_quantile_scaling_is_saved_and_loaded_with_the_network(tmp_path):
         MIClassifier(input_scaling="robust").fit(X, y)
 
 
-def test_periodic_embeddings_leave_two_valued_columns_as_they_are(tmp_path):
+def test_periodic_embeddings_leave_columns_of_few_values_as_they_are(tmp_path):
     pytest.importorskip("rtdl_num_embeddings")
     from skmi import MIClassifier
     from skmi._mlp import embedding_columns
@@ -119,11 +119,12 @@ def test_periodic_embeddings_leave_two_valued_columns_as_they_are(tmp_path):
             rng.normal(size=400),
             rng.integers(0, 2, 400),
             rng.exponential(size=400),
-            np.full(400, 3.0),
+            rng.integers(0, 16, 400),  # an ordinal code of 16 values: passed through
         ]
     )
     y = (X[:, 0] + X[:, 1] > 0.5).astype(int)
-    assert embedding_columns(X).tolist() == [0, 2]  # a constant column is two-valued too
+    assert embedding_columns(X).tolist() == [0, 2]
+    assert embedding_columns(np.column_stack([X, rng.integers(0, 17, 400)])).tolist() == [0, 2, 4]
     assert embedding_columns(X[:, [1, 3]]) is None and embedding_columns(X[:, [0, 2]]) is None
     clf = MIClassifier(n_members=1, max_epochs=2, random_state=0).fit(X, y)
     first = clf.module_.hidden[0]
