@@ -92,8 +92,8 @@ class MIClassifier(PriorCorrectedNet):
 
         The defaults (4 members, quantile scaling, periodic embeddings) were chosen on
         six imbalanced tables (``benchmarks/ensemble.py``, 3 folds x 2 seeds, untuned):
-        mean balanced accuracy 0.783 against 0.768 for one standardised network and
-        0.765 for imbalanced-learn's BalancedRandomForest, at 6.6 times the single
+        mean balanced accuracy 0.780 against 0.768 for one standardised network and
+        0.765 for imbalanced-learn's BalancedRandomForest, at 5.0 times the single
         network's mean fit time. ``n_members=1, num_embeddings=None,
         input_scaling="standard"`` is the single network of skmi before 0.2
         (``SINGLE_NETWORK`` in ``skmi._classifier``), what ``estimate_mi``'s network

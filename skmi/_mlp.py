@@ -63,9 +63,9 @@ def numerical_embeddings(kind, n_features: int, module=None, embedded_features=N
 
 # Periodic embeddings take the columns with more than this many distinct values (counted
 # on at most _DISTINCT_SAMPLE_ROWS rows spread over X). One-hot and small ordinal codes
-# pass through: on Caravan (80 such columns of 85) embedding them made the fit 6 times
-# slower (16.1 s against 2.7 s) for no clear gain (balanced accuracy 0.672 against 0.664,
-# 3 folds).
+# pass through: on Caravan (80 such columns of 85) embedding them made the default's fit
+# 6 times slower (15.0 s against 2.5 s) for 0.012 of balanced accuracy, 0.003 over the
+# six tables (benchmarks/ensemble.py, docs/imbalanced.md).
 _EMBED_MIN_DISTINCT = 16
 _DISTINCT_SAMPLE_ROWS = 10_000
 
@@ -107,8 +107,8 @@ def _register_standardisation(module, n_features, feature_mean, feature_scale) -
 # maps each feature through its training quantiles to normal scores (scikit-learn's
 # QuantileTransformer(output_distribution="normal"), inside the module): heavy tails,
 # skewed counts and odd scales become N(0, 1)-shaped, which the MLP and the periodic
-# embeddings handle far better (balanced accuracy on hpc_data 0.716 -> 0.765 with
-# periodic embeddings, benchmarks/ensemble.py).
+# embeddings handle far better (balanced accuracy on hpc_data 0.713 -> 0.743, and 0.766
+# with periodic embeddings; benchmarks/ensemble.py, docs/imbalanced.md).
 INPUT_SCALINGS = ("standard", "quantile")
 _MAX_QUANTILES = 1000
 _QUANTILE_SUBSAMPLE = 100_000
