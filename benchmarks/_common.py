@@ -29,6 +29,11 @@ def announce(script: str, argv=None, threads: str = "1 thread") -> tuple[str, st
     return command, env
 
 
+def table_section(title: str, frame, floatfmt: str) -> list[str]:
+    """A ``## title`` section holding ``frame`` as a markdown table."""
+    return [f"## {title}", "", frame.to_markdown(floatfmt=floatfmt), ""]
+
+
 def write_page(folder, name: str, lines: list[str]) -> Path:
     """Write ``lines`` as the markdown page ``folder/name`` (creating the folder)."""
     out = Path(folder)

@@ -35,7 +35,7 @@ from skmi._candidates import training_rows_per_fold
 from skmi.datasets import list_tasks, make_task
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import announce, write_page
+from _common import announce, table_section, write_page
 
 ENSEMBLE = {
     "miclassifier__n_members": 4,
@@ -115,13 +115,8 @@ def main(argv=None) -> None:
         "",
         f"{args.seeds} seed(s) per task and n; errors in nats; coverage of the 95 % interval.",
         "",
-        "## Summary",
-        "",
-        summary.to_markdown(floatfmt=".4f"),
-        "",
-        "## Mean absolute error per task",
-        "",
-        per_task.to_markdown(floatfmt=".4f"),
+        *table_section("Summary", summary, ".4f"),
+        *table_section("Mean absolute error per task", per_task, ".4f"),
     ]
     page = write_page(args.out, "mi_ensemble.md", lines)
     print("\n".join(lines))
