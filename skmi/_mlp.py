@@ -193,6 +193,32 @@ def _register_quantiles(module, n_features, input_scaling, quantiles) -> None:
     module.register_buffer("quantiles", torch.as_tensor(quantiles, dtype=torch.float32))
 
 
+def _register_inputs(
+    module,
+    n_features: int,
+    *,
+    feature_mean,
+    feature_scale,
+    input_scaling,
+    feature_quantiles,
+    num_embeddings,
+    embedded_features,
+) -> int:
+    """The input stage shared by `MLP` and `EnsembleMLP` (scaling, then embeddings):
+    its buffers and ``module.embeddings``; returns the width it hands the first layer."""
+    _register_standardisation(module, n_features, feature_mean, feature_scale)
+    _register_quantiles(module, n_features, input_scaling, feature_quantiles)
+    module.embeddings, width = numerical_embeddings(
+        num_embeddings, n_features, module, embedded_features
+    )
+    return width
+
+
+def _inputs(module, X: torch.Tensor) -> torch.Tensor:
+    """``X`` through the input stage of `_register_inputs`."""
+    return _embedded(module, _scaled_inputs(module, X))
+
+
 def _scaled_inputs(module, X: torch.Tensor) -> torch.Tensor:
     # a network pickled before input scalings existed has no such attribute
     quantiles = getattr(module, "quantiles", None)
@@ -248,10 +274,15 @@ class MLP(nn.Module):
         embedded_features=None,
     ):
         super().__init__()
-        _register_standardisation(self, n_features, feature_mean, feature_scale)
-        _register_quantiles(self, n_features, input_scaling, feature_quantiles)
-        self.embeddings, width_in = numerical_embeddings(
-            num_embeddings, n_features, self, embedded_features
+        width_in = _register_inputs(
+            self,
+            n_features,
+            feature_mean=feature_mean,
+            feature_scale=feature_scale,
+            input_scaling=input_scaling,
+            feature_quantiles=feature_quantiles,
+            num_embeddings=num_embeddings,
+            embedded_features=embedded_features,
         )
         layers: list[nn.Module] = []
         for width in hidden_layer_sizes:
@@ -284,7 +315,7 @@ class MLP(nn.Module):
         return torch.cat(blocks)
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
-        X = _embedded(self, _scaled_inputs(self, X))
+        X = _inputs(self, X)
         return self.output(self.hidden(X))
 
 
@@ -329,16 +360,21 @@ class EnsembleMLP(nn.Module):
         embedded_features=None,
     ):
         super().__init__()
-        _register_standardisation(self, n_features, feature_mean, feature_scale)
-        _register_quantiles(self, n_features, input_scaling, feature_quantiles)
+        # the input stage (and its embeddings) is shared by the members, as in TabM
+        width_in = _register_inputs(
+            self,
+            n_features,
+            feature_mean=feature_mean,
+            feature_scale=feature_scale,
+            input_scaling=input_scaling,
+            feature_quantiles=feature_quantiles,
+            num_embeddings=num_embeddings,
+            embedded_features=embedded_features,
+        )
         shift = np.zeros(n_classes) if shift is None else shift
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
         self.n_members = int(n_members)
         self.dropout = float(dropout)
-        # the embeddings are shared by the members (as in TabM)
-        self.embeddings, width_in = numerical_embeddings(
-            num_embeddings, n_features, self, embedded_features
-        )
         sizes = [width_in, *hidden_layer_sizes, n_classes]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
@@ -354,7 +390,7 @@ class EnsembleMLP(nn.Module):
     forward = MLP.forward
 
     def _logits(self, X: torch.Tensor) -> torch.Tensor:
-        X = _embedded(self, _scaled_inputs(self, X))
+        X = _inputs(self, X)
         h = X.unsqueeze(0).expand(self.n_members, *X.shape)
         layers = list(zip(self.weights, self.biases, strict=True))
         h = stacked_forward(h, layers, dropout=self.dropout, training=self.training)
