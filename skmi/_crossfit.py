@@ -212,26 +212,30 @@ class Readings:
 
     def per_repeat_readings(self, weights, y_index, prior) -> np.ndarray:
         """The plain reading of each complete repetition, under the given weights."""
-        return np.asarray([float(pmi.mean()) for pmi in self._repeat_pmi(weights, y_index, prior)])
+        return np.asarray([float(pmi.mean()) for pmi in self.repeat_pmi(weights, y_index, prior)])
 
     def single_model_pmi(self, weights, y_index, prior) -> np.ndarray | None:
         """Each sample's pointwise MI under the models of one repetition, averaged over
-        the repetitions (the mean of logs, not the log of the averaged probabilities).
+        the repetitions (see `single_model_mean`)."""
+        return self.single_model_mean(self.repeat_pmi(weights, y_index, prior))
+
+    def single_model_mean(self, repeat_pmi: list) -> np.ndarray | None:
+        """The mean over repetitions of ``repeat_pmi`` (from `repeat_pmi`): the mean of
+        logs, not the log of the averaged probabilities.
 
         None unless every sample was scored in each of two or more complete
         repetitions, or where a repetition's model gives a sample's class no
         probability that the mixture could floor (no prior weight).
         """
-        if len(self.repeats) < 2 or np.any(self.counts != len(self.repeats)):
+        n_repeats = len(self.repeats)
+        if n_repeats < 2 or np.any(self.counts != n_repeats) or len(repeat_pmi) != n_repeats:
             return None
-        per_repeat = self._repeat_pmi(weights, y_index, prior, in_sample_order=True)
-        if len(per_repeat) != len(self.repeats):
-            return None
-        pmi = np.mean(per_repeat, axis=0)
+        pmi = np.mean(repeat_pmi, axis=0)
         return pmi if np.all(np.isfinite(pmi)) else None
 
-    def _repeat_pmi(self, weights, y_index, prior, in_sample_order=False) -> list:
-        """Pointwise MI of the samples of each complete repetition under its models."""
+    def repeat_pmi(self, weights, y_index, prior) -> list:
+        """Pointwise MI of the samples (in sample order) of each complete repetition,
+        under its models."""
         n = len(self.counts)
         out = []
         for parts in self.repeats:
@@ -241,10 +245,7 @@ class Readings:
             true = np.concatenate(
                 [p[:, np.arange(len(r)), y_index[r]] for r, p in parts], axis=1
             )  # (candidates, n) in the order of rows
-            pmi = pmi_of_mixture(weights, true, prior[y_index[rows]])
-            if in_sample_order:
-                pmi = pmi[np.argsort(rows)]
-            out.append(pmi)
+            out.append(pmi_of_mixture(weights, true, prior[y_index[rows]])[np.argsort(rows)])
         return out
 
 

@@ -170,7 +170,8 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
     pmi_table = full.mixture_pmi(weights, prior)
     pmi_full = pmi_table[np.arange(n), y_index]
     lower_bound = float(pmi_full.mean())
-    repeat_readings = full.per_repeat_readings(weights, y_index, prior)
+    full_repeats = full.repeat_pmi(weights, y_index, prior)
+    repeat_readings = np.asarray([float(pmi.mean()) for pmi in full_repeats])
     if extrapolate:
         half_weights = half.mixture_weights(y_index, prior, rng)
         pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
@@ -181,12 +182,13 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
         # two thirds of the gap). So both sizes are read per repetition (one model per
         # sample) and extrapolated; the estimate never falls below the ensemble's
         # own reading, itself a lower bound in expectation.
-        single_full = full.single_model_pmi(weights, y_index, prior)
-        single_half = half.single_model_pmi(half_weights, y_index, prior)
+        half_repeats = half.repeat_pmi(half_weights, y_index, prior)
+        single_full = full.single_model_mean(full_repeats)
+        single_half = half.single_model_mean(half_repeats)
         if single_full is None or single_half is None:  # one repetition: the same thing
             single_full, single_half = pmi_full, pmi_half
-        repeat_differences = repeat_readings - half.per_repeat_readings(
-            half_weights, y_index, prior
+        repeat_differences = repeat_readings - np.asarray(
+            [float(pmi.mean()) for pmi in half_repeats]
         )
         curve_start = float(single_full.mean())  # what one model reads, where the curve starts
         shrunk, correction_se, raw_correction = _shrunk_correction(
