@@ -19,6 +19,10 @@ from skorch.exceptions import DeviceWarning
 from skmi._mlp import mlp_shape_from_state_dict
 from skmi._runtime import requested_device
 
+# The constructor parameters that fix the default MLP's saved shape, with their values
+# for models saved before they existed.
+_SAVED_SHAPE_PARAMS = {"n_members": 1, "num_embeddings": None, "input_scaling": "standard"}
+
 
 class LoadParamsMixin:
     """``load_params`` for MIClassifier (see [`skorch.NeuralNet.load_params`](https://skorch.readthedocs.io/en/stable/net.html#skorch.net.NeuralNet.load_params))."""
@@ -95,24 +99,15 @@ class LoadParamsMixin:
             f_params = _rewindable(f_params)
             state = _read_state_dict(f_params, use_safetensors)
             shape = mlp_shape_from_state_dict(state)
-            if shape["n_members"] != int(getattr(self, "n_members", 1)):
-                raise ValueError(
-                    f"The saved network has {shape['n_members']} member(s); this "
-                    f"MIClassifier has n_members={getattr(self, 'n_members', 1)}. Create it "
-                    f"with n_members={shape['n_members']} to load these parameters."
-                )
-            if shape["num_embeddings"] != getattr(self, "num_embeddings", None):
-                raise ValueError(
-                    f"The saved network has num_embeddings={shape['num_embeddings']!r}; "
-                    f"this MIClassifier has {getattr(self, 'num_embeddings', None)!r}. "
-                    "Create it with the saved value to load these parameters."
-                )
-            if shape["input_scaling"] != getattr(self, "input_scaling", "standard"):
-                raise ValueError(
-                    f"The saved network has input_scaling={shape['input_scaling']!r}; this "
-                    f"MIClassifier has {getattr(self, 'input_scaling', 'standard')!r}. Create "
-                    "it with the saved value to load these parameters."
-                )
+            for name, default in _SAVED_SHAPE_PARAMS.items():
+                saved, mine = shape[name], getattr(self, name, default)
+                if saved != mine:
+                    said = f"{saved} member(s)" if name == "n_members" else f"{name}={saved!r}"
+                    raise ValueError(
+                        f"The saved network has {said}; this MIClassifier has "
+                        f"{name}={mine!r}. Create it with {name}={saved!r} to load these "
+                        "parameters."
+                    )
             if shape["n_embedded"] is not None:  # placeholders, filled by the loaded state
                 self._embedded_features_ = np.arange(shape["n_embedded"])
             if shape["quantiles_shape"] is not None:
