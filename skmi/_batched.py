@@ -16,16 +16,25 @@ early stopping (skorch's rule: ``patience`` epochs without a validation loss bel
 best minus ``tol``; the best weights are kept). A member that stops is taken out of the
 stack, so it stops updating and the others no longer pay for it. Members trained on the
 same rows (an ensemble) are the special case of equal row sets.
+
+On CUDA the step can be captured in a CUDA graph and replayed (``cuda_graphs=True``;
+see `skmi._graphs` for the single network). A graph fixes the stack's shape, so a
+member that stops is then *parked* instead of taken out: its batches are empty (its
+loss and gradients zero) and its result is already kept. When half of the stack is
+parked, the parked members are taken out and the smaller stack is captured again (at
+most log2(members) captures).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
+from skmi._graphs import WARMUP_STEPS, capturable_optimizer_kwargs, quiet_capturable
 from skmi._mlp import stacked_forward
 
 # Optimizers whose state is elementwise (one entry per weight, or a step count): for
@@ -73,8 +82,13 @@ def train_members(
     optimizer_kwargs: dict | None = None,
     batch_size: int = 256,
     dropout: float = 0.0,
+    cuda_graphs: bool = False,
 ) -> list[Trained]:
     """Train every member at once; members share layer shapes, optimizer and batch size.
+
+    ``cuda_graphs=True`` replays the step from a CUDA graph on a CUDA device (stopped
+    members parked, see the module's docstring); on the CPU it runs the same
+    fixed-shape step eagerly (for tests: it trains exactly as the default).
 
     Dropout (where asked for) draws from torch's global generator: seed it around the
     call for a reproducible result. The members' data are stacked into one padded copy
@@ -84,7 +98,10 @@ def train_members(
         raise TypeError(f"train_members needs an elementwise optimizer; got {optimizer!r}.")
     if not members:
         return []
-    return _Stack(members, optimizer, dict(optimizer_kwargs or {}), batch_size, dropout).run()
+    stack = _Stack(members, optimizer, dict(optimizer_kwargs or {}), batch_size, dropout)
+    if cuda_graphs:
+        stack.use_graphs()
+    return stack.run()
 
 
 class _Stack:
@@ -137,19 +154,78 @@ class _Stack:
         self.misses = [0] * len(members)
         self.best_weights = [None] * len(members)
         self.offsets = torch.arange(self.batch_size, device=device)
+        # graphed mode (use_graphs): stopped members still in the stack, and the graph
+        self.graphed = self.capture = False
+        self.parked: set = set()
+        self.graph = None
+        self.eager_steps = 0
 
     # ------------------------------------------------------------------ training
+    def use_graphs(self) -> None:
+        """Keep the stack's shape between captures; capture on CUDA (see the module)."""
+        self.graphed = True
+        self.capture = self.X_train.device.type == "cuda"
+        if self.capture:  # Adam's step count on the device, readable inside a graph
+            self.optimizer_kwargs = capturable_optimizer_kwargs(
+                self.optimizer_class, self.optimizer_kwargs
+            )
+            self.optimizer = self.optimizer_class(self.params, **self.optimizer_kwargs)
+
     def run(self) -> list[Trained]:
-        while self.rows:
-            self._step()
+        while len(self.parked) < len(self.rows):
+            self._train_step()
             ended = []
             for row, member in enumerate(self.rows):
+                if member in self.parked:
+                    continue
                 self.position[member] += 1
                 if self.position[member] == self.steps_per_epoch[member]:
                     ended.append(row)
             if ended:
                 self._end_epochs(ended)
         return self.results
+
+    def _train_step(self) -> None:
+        if not self.capture:
+            self._step()
+            return
+        if self.graph is None:
+            if self.eager_steps < WARMUP_STEPS:
+                # warm-up steps (real ones) on a side stream, as capture needs: the
+                # optimizer's moments and the libraries' workspaces are allocated here
+                side = torch.cuda.Stream()
+                side.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(side), quiet_capturable():
+                    self._step()
+                torch.cuda.current_stream().wait_stream(side)
+                self.eager_steps += 1
+                return
+            self._capture()
+            if self.graph is None:  # the capture failed: eager from now on
+                with quiet_capturable():
+                    self._step()
+                return
+        self.graph.replay()
+
+    def _capture(self) -> None:
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        self.optimizer.zero_grad(set_to_none=True)
+        try:
+            with torch.cuda.graph(graph):
+                self._step()
+        except RuntimeError as exc:
+            warnings.warn(
+                f"The batched training step could not be captured in a CUDA graph ({exc}); "
+                "training goes on eagerly.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            self.capture = False
+            torch.cuda.synchronize()
+            return
+        self.graph = graph
+        graph.replay()  # the capture recorded this step without running it
 
     def _step(self) -> None:
         rows = self.rows_tensor  # member ids of the stack's rows, on the device
@@ -206,8 +282,23 @@ class _Stack:
                 stopped.append(row)
                 best = self.best_weights[member]
                 result.weights = best if best is not None else self._weights_of(row)
-        if stopped:
+        if not stopped:
+            return
+        if not self.graphed:
             self._remove(stopped)
+            return
+        for row in stopped:
+            member = self.rows[row]
+            self.parked.add(member)
+            # batches past the member's rows: empty from now on (the position still
+            # grows by one a step; the gather is clamped)
+            self.positions[member] = self.steps_per_epoch[member]
+        if 2 * len(self.parked) >= len(self.rows) and len(self.parked) < len(self.rows):
+            parked_rows = [row for row, member in enumerate(self.rows) if member in self.parked]
+            self._remove(parked_rows)
+            self.parked.clear()
+            self.graph = None  # the stack changed shape: capture it again
+            self.eager_steps = 0
 
     @torch.no_grad()
     def _valid_losses(self, ended_rows, members) -> list:

@@ -14,13 +14,14 @@ sample is seen exactly as in the eager loop.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import warnings
 
 import torch
 
 # Eager steps of a batch shape before it is captured (as in PyTorch's own examples).
-_WARMUP_STEPS = 3
+WARMUP_STEPS = 3
 # Optimizers whose step can be captured: elementwise updates with a capturable form
 # (Adam, AdamW) or no step count at all (SGD).
 GRAPH_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
@@ -68,6 +69,17 @@ def resolve_cuda_graphs(net) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def quiet_capturable():
+    """Without torch's warning that a ``capturable`` optimizer steps outside a capture:
+    the warm-up steps (and the eager steps after a failed capture) are meant to."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="This instance was constructed with capturable=True"
+        )
+        yield
+
+
 def capturable_optimizer_kwargs(optimizer, kwargs: dict) -> dict:
     """Adam and AdamW keep their step count on the device (``capturable=True``: the
     same update, readable inside a graph)."""
@@ -101,18 +113,19 @@ class GraphedTrainStep:
         shape.x.copy_(Xi, non_blocking=True)
         shape.y.copy_(yi, non_blocking=True)
         self.net._set_training(True)
-        if shape.graph is None and self.capture and shape.eager_steps >= _WARMUP_STEPS:
+        if shape.graph is None and self.capture and shape.eager_steps >= WARMUP_STEPS:
             self._capture(shape, fit_params)
         if shape.graph is not None:
             shape.graph.replay()
         elif self.capture:  # a warm-up step, on a side stream as capture needs
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):
+            with torch.cuda.stream(side), quiet_capturable():
                 self._step(shape, fit_params)
             torch.cuda.current_stream().wait_stream(side)
         else:
-            self._step(shape, fit_params)
+            with quiet_capturable():
+                self._step(shape, fit_params)
         # the static loss is overwritten by the next step: keep this one (on the device)
         return {"loss": shape.loss.detach().clone(), "y_pred": shape.out}
 

@@ -120,6 +120,7 @@ def fit_together(jobs) -> list:
                 optimizer_kwargs=_optimizer_kwargs(first),
                 batch_size=first.batch_size,
                 dropout=first.dropout,
+                cuda_graphs=bool(first.cuda_graphs_),
             )
         for (i, model, net, _), result in zip(group, trained, strict=True):
             _load_trained(net, result)
@@ -183,6 +184,7 @@ def _group_key(net) -> tuple:
         net.optimizer,
         tuple(kwargs),
         str(net.device),
+        bool(net.cuda_graphs_),
     )
 
 

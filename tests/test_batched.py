@@ -130,3 +130,53 @@ def test_a_member_without_rows_still_ends_and_leaves_the_others_alone():
     results = train_members([empty, _member(30, 9, max_epochs=5)], batch_size=8)
     assert results[0].train_loss == [0.0, 0.0, 0.0]
     assert torch.allclose(_flat(results[1].weights), _flat(alone.weights), atol=1e-6)
+
+
+def _stopping_members():
+    # four members that stop at different epochs (max_epochs, or early stopping)
+    return [
+        _member(40, 10, valid=20, max_epochs=3),
+        _member(33, 11, valid=15, max_epochs=60, patience=30),
+        _member(50, 12, max_epochs=9),
+        _member(27, 13, valid=10, max_epochs=14),
+    ]
+
+
+def test_the_fixed_shape_stack_trains_as_the_shrinking_one(monkeypatch):
+    # the CUDA-graph mode parks stopped members instead of taking them out at once; on
+    # the CPU it runs the same fixed-shape step eagerly and must give the same results
+    from skmi import _batched
+
+    removed = []
+    original = _batched._Stack._remove
+
+    def counted(self, rows):
+        removed.append((len(self.rows), len(rows)))
+        return original(self, rows)
+
+    monkeypatch.setattr(_batched._Stack, "_remove", counted)
+    shrinking = train_members(_stopping_members(), batch_size=8)
+    eager_removals, removed[:] = list(removed), []
+    fixed = train_members(_stopping_members(), batch_size=8, cuda_graphs=True)
+    for a, b in zip(shrinking, fixed, strict=True):
+        assert torch.allclose(_flat(a.weights), _flat(b.weights), atol=1e-6)
+        assert b.train_loss == pytest.approx(a.train_loss, abs=1e-6)
+        assert b.valid_loss == pytest.approx(a.valid_loss, abs=1e-6)
+        assert a.best_epoch == b.best_epoch
+    assert [len(r.train_loss) for r in fixed] == [3, 60, 9, 14]
+    assert len(eager_removals) == 4  # one removal per stopped member, at once
+    # parked until half the stack has stopped: 4 -> 2 (two parked) -> 1 (one parked)
+    assert removed == [(4, 2), (2, 1)]
+
+
+def test_a_parked_member_does_not_move_the_others():
+    # one member parked in a stack of three (below half): the two others train on
+    alone = train_members([_member(50, 3, valid=20), _member(45, 14)], batch_size=16)
+    with_parked = train_members(
+        [_member(30, 4, max_epochs=2), _member(50, 3, valid=20), _member(45, 14)],
+        batch_size=16,
+        cuda_graphs=True,
+    )
+    assert len(with_parked[0].train_loss) == 2
+    for a, b in zip(alone, with_parked[1:], strict=True):
+        assert torch.allclose(_flat(a.weights), _flat(b.weights), atol=1e-6)

@@ -129,6 +129,42 @@ def test_networks_trained_together_on_cuda_equal_their_own_fits(task):
         )
 
 
+def test_batched_networks_replayed_from_cuda_graphs_match_their_eager_training(task, monkeypatch):
+    # five members of different sizes that stop at different epochs: parked members,
+    # compaction and recapture all happen; the results must be the eager ones
+    from skmi._together import fit_together
+
+    X, y, _ = task
+    replays = []
+    original = torch.cuda.CUDAGraph.replay
+    monkeypatch.setattr(
+        torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
+    )
+    settings = dict(device="cuda", batch_size=128, early_stopping=True, n_iter_no_change=3)
+    sizes = (3000, 2500, 2000, 1500, 1000)
+
+    def fitted(cuda_graphs):
+        jobs = [
+            (
+                MIClassifier(
+                    **settings, max_epochs=10 + 5 * s, cuda_graphs=cuda_graphs, random_state=s
+                ),
+                X[:n],
+                y[:n],
+            )
+            for s, n in enumerate(sizes)
+        ]
+        return fit_together(jobs)
+
+    graphed = fitted("auto")
+    n_replays = len(replays)
+    eager = fitted(False)
+    assert n_replays > 100 and len(replays) == n_replays
+    for a, b in zip(graphed, eager, strict=True):
+        assert len(a.history) == len(b.history)
+        np.testing.assert_allclose(a.decision_function(X), b.decision_function(X), atol=1e-4)
+
+
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
 def test_cuda_graph_training_matches_the_eager_steps(task, monkeypatch, dropout):
     from skmi import _graphs
@@ -148,7 +184,7 @@ def test_cuda_graph_training_matches_the_eager_steps(task, monkeypatch, dropout)
     eager = MIClassifier(cuda_graphs=False, **params).fit(X, y)
     assert eager.cuda_graphs_ is False and len(replays) == n_replays
     # 12 batches an epoch, 8 epochs; all but the 3 warm-up steps of each shape replay
-    assert n_replays == 12 * 8 - 2 * _graphs._WARMUP_STEPS
+    assert n_replays == 12 * 8 - 2 * _graphs.WARMUP_STEPS
     np.testing.assert_allclose(
         graphed.history[:, "train_loss"], eager.history[:, "train_loss"], rtol=1e-4
     )
