@@ -7,6 +7,8 @@ import math
 import warnings
 
 import numpy as np
+import torch
+from scipy import sparse, special
 from sklearn.base import clone, is_classifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -37,11 +39,20 @@ _MIN_BATCH, _MAX_BATCH = 32, 256
 
 
 class _NormalScores(QuantileTransformer):
-    """A QuantileTransformer that fits on fewer rows than ``n_quantiles`` without a warning.
+    """scikit-learn's QuantileTransformer to normal scores, with a faster transform.
 
     estimate_mi fits it on training folds, selection splits and half-size subsamples,
     often of fewer than 1,000 rows; scikit-learn then uses one quantile per row (exactly
-    what is wanted) and warns each time, 20 warnings for one call on 1,000 rows.
+    what is wanted) and warns each time, 20 warnings for one call on 1,000 rows: here
+    it does not warn.
+
+    scikit-learn transforms one column at a time with two ``np.interp`` calls and
+    ``scipy.stats.norm.ppf``: 3.1 s for 240,000 x 50 on one core, most of an
+    ``estimate_mi`` call at 3 x 10^5 rows, where each of 5 folds transforms its
+    training rows, half of them and the test rows, for each candidate. The dense
+    forward transform here computes the same values (``_interpolated_levels``: the
+    same interpolation, the same bounds, ``ndtri`` and clipping; equal to rounding) with
+    one batched binary search over all columns in torch.
     """
 
     def fit(self, X, y=None):
@@ -50,6 +61,61 @@ class _NormalScores(QuantileTransformer):
                 "ignore", message="n_quantiles .* is greater than", category=UserWarning
             )
             return super().fit(X)  # y is not used by a transformer
+
+    def _transform(self, X, inverse=False):
+        if inverse or sparse.issparse(X) or self.output_distribution != "normal":
+            return super()._transform(X, inverse)
+        quantiles = torch.from_numpy(np.ascontiguousarray(self.quantiles_.T, dtype=np.float64))
+        references = torch.from_numpy(np.asarray(self.references_, dtype=np.float64))
+        clip = special.ndtri(np.array([_BOUNDS - np.spacing(1), 1 - (_BOUNDS - np.spacing(1))]))
+        lowest, highest = self.quantiles_[0], self.quantiles_[-1]
+        for start in range(0, X.shape[0], _TRANSFORM_ROWS):
+            block = X[start : start + _TRANSFORM_ROWS]
+            columns = torch.from_numpy(np.ascontiguousarray(block.T, dtype=np.float64))
+            levels = _interpolated_levels(columns, quantiles, references).numpy().T
+            # as scikit-learn does it: the levels in X's dtype, the bounds tested in
+            # X's dtype (a float32 tie at the largest quantile is not bounded, a float64
+            # one is), the ppf of the rounded levels
+            levels = levels.astype(X.dtype)
+            levels[block + _BOUNDS > highest] = 1
+            levels[block - _BOUNDS < lowest] = 0
+            block[...] = np.clip(special.ndtri(levels), clip[0], clip[1])
+        return X
+
+
+# scikit-learn's BOUNDS_THRESHOLD: values within it of the extreme quantiles map to 0 / 1
+_BOUNDS = 1e-7
+# rows transformed at once (a float64 copy of them, and the search's indices)
+_TRANSFORM_ROWS = 16384
+
+
+def _interpolated_levels(x, quantiles, references):
+    """scikit-learn's interpolated quantile levels: for each row of ``x`` (one
+    feature's values) and of ``quantiles`` (its sorted quantiles), the mean of
+    ``np.interp`` from the left and from the right (ties among quantiles get their
+    middle level). NaN stays NaN."""
+    n_quantiles = quantiles.shape[1]
+    first, last = quantiles[:, :1], quantiles[:, -1:]
+    # forward interp: the segment starting at the last quantile <= x
+    right = torch.searchsorted(quantiles, x, right=True)
+    j = (right - 1).clamp(0, n_quantiles - 2)
+    q0, q1 = quantiles.gather(1, j), quantiles.gather(1, j + 1)
+    r0, r1 = references[j], references[j + 1]
+    forward = torch.where(x == q0, r0, (r1 - r0) / (q1 - q0) * (x - q0) + r0)
+    forward = torch.where(x >= last, references[-1], forward)
+    forward = torch.where(x < first, references[0], forward)
+    # interp of the reversed, negated arrays: the segment ending at the first quantile
+    # >= x; without a second search: that is j + 1, or the first of x's ties when x is
+    # a quantile
+    first_of_ties = torch.searchsorted(quantiles, quantiles, right=False)
+    i = torch.where(x == q0, first_of_ties.gather(1, j), j + 1).clamp(1, n_quantiles - 1)
+    p0, p1 = quantiles.gather(1, i - 1), quantiles.gather(1, i)
+    s0, s1 = references[i - 1], references[i]
+    backward = torch.where(x == p1, s1, s1 - (s1 - s0) / (p1 - p0) * (p1 - x))
+    backward = torch.where(x <= first, references[0], backward)
+    backward = torch.where(x > last, references[-1], backward)
+    levels = 0.5 * (forward + backward)
+    return torch.where(torch.isnan(x), x, levels)
 
 
 class _ShrunkLDA(LinearDiscriminantAnalysis):

@@ -1,0 +1,67 @@
+"""estimate_mi's default candidates: the fast normal-score transform and the
+transforms the candidates of one split share (skmi._candidates, skmi._crossfit)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import QuantileTransformer
+
+from skmi import _crossfit, estimate_mi
+from skmi._candidates import _NormalScores
+from skmi.datasets import make_task
+
+
+def _awkward_table(n, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 7))
+    X[:, 1] = np.round(X[:, 1])  # ties among the quantiles
+    X[:, 2] = rng.integers(0, 3, n)  # three values: ties at the extreme quantiles
+    X[:, 3] = np.exp(3 * X[:, 3])  # heavy tail
+    X[::13, 4] = np.nan
+    X[:, 5] = 1.0  # constant
+    return X.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_fit", [3000, 40])  # 40 rows: fewer than the 1,000 quantiles
+def test_normal_scores_equal_scikit_learns_transform_exactly(dtype, n_fit):
+    X = _awkward_table(3000, dtype)
+    unseen = _awkward_table(500, dtype, seed=1) * 2  # outside the fitted range too
+    unseen[:4, 2] = [0, 1, 2, -1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # n_quantiles > rows
+        theirs = QuantileTransformer(output_distribution="normal", random_state=0)
+        theirs.fit(X[:n_fit])
+    ours = _NormalScores(output_distribution="normal", random_state=0).fit(X[:n_fit])
+    for Z in (X, unseen):
+        expected = theirs.transform(Z)
+        got = ours.transform(Z)
+        assert got.dtype == expected.dtype == dtype
+        np.testing.assert_array_equal(got, expected)  # bit for bit, NaN where NaN
+        assert not np.shares_memory(got, Z)
+    np.testing.assert_array_equal(ours.inverse_transform(got), theirs.inverse_transform(got))
+
+
+def test_candidates_of_a_split_share_their_quantile_transform(monkeypatch):
+    # the default candidates start with the same quantile transform: sharing it must
+    # leave the estimate exactly as it is and transform fewer rows
+    X, y, _ = make_task("xor", 400, random_state=0)
+    transformed_rows = []
+    original = _NormalScores.transform
+
+    def counted(self, Z):
+        transformed_rows.append(len(Z))
+        return original(self, Z)
+
+    monkeypatch.setattr(_NormalScores, "transform", counted)
+    shared = estimate_mi(X, y, random_state=0)
+    rows_shared, transformed_rows[:] = sum(transformed_rows), []
+    monkeypatch.setattr(_crossfit, "_shared_step", lambda model: None)
+    alone = estimate_mi(X, y, random_state=0)
+    rows_alone = sum(transformed_rows)
+    assert shared.mi == alone.mi and shared.ci == alone.ci
+    np.testing.assert_array_equal(shared.pmi, alone.pmi)
+    assert shared.weights == alone.weights
+    # 5 of the 7 default candidates on small data start with the transform
+    assert rows_shared < 0.5 * rows_alone
