@@ -27,7 +27,13 @@ from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
-from skmi._graphs import GraphedTrainStep, capturable_optimizer_kwargs, on_cuda, resolve_cuda_graphs
+from skmi._graphs import (
+    GraphedForward,
+    GraphedTrainStep,
+    capturable_optimizer_kwargs,
+    on_cuda,
+    resolve_cuda_graphs,
+)
 from skmi._mlp import (
     MLP,
     EnsembleMLP,
@@ -233,6 +239,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             self.epochs_planned_ = self._n_epochs(len(y_train))
             if getattr(self, "cuda_graphs_", False):
                 self._graph_step = GraphedTrainStep(self, capture=on_cuda(self))
+                self._graph_forward = GraphedForward(self, capture=on_cuda(self))
             try:
                 # skorch's partial_fit trains without re-initialising (its fit would).
                 super().partial_fit(
@@ -243,10 +250,35 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
                     **fit_params,
                 )
             finally:
-                graph_step = vars(self).pop("_graph_step", None)
-                if graph_step is not None:
-                    graph_step.release()
+                for name in ("_graph_step", "_graph_forward"):
+                    graphs = vars(self).pop(name, None)
+                    if graphs is not None:
+                        graphs.release()
         return self
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        # prediction passes replay the forward pass from CUDA graphs (skmi._graphs),
+        # captured for this pass only: nothing outlives it or goes stale
+        if training or "_graph_forward" in vars(self) or not getattr(self, "cuda_graphs_", False):
+            yield from super().forward_iter(X, training=training, device=device)
+            return
+        self._graph_forward = GraphedForward(self, capture=on_cuda(self))
+        try:
+            yield from super().forward_iter(X, training=training, device=device)
+        finally:
+            vars(self).pop("_graph_forward").release()
+
+    def infer(self, x, **fit_params):
+        graphs = vars(self).get("_graph_forward")
+        if (
+            graphs is not None
+            and not fit_params
+            and torch.is_tensor(x)
+            and not torch.is_grad_enabled()
+            and not self.module_.training
+        ):
+            return graphs(x.to(self.device))
+        return super().infer(x, **fit_params)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         graph_step = vars(self).get("_graph_step")

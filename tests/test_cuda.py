@@ -198,3 +198,22 @@ def test_cuda_graphs_with_early_stopping_keep_the_best_weights(task):
     eager = MIClassifier(n_iter_no_change=3, cuda_graphs=False, **params).fit(X, y)
     assert len(graphed.history) == len(eager.history)
     np.testing.assert_allclose(graphed.predict_proba(X), eager.predict_proba(X), atol=1e-4)
+
+
+def test_cuda_graph_prediction_matches_the_eager_pass(task, monkeypatch):
+    X, y, _ = task
+    clf = MIClassifier(device="cuda", max_epochs=3, random_state=0).fit(X, y)
+    assert clf.cuda_graphs_ is True
+    X_many = np.tile(X, (17, 1))  # 51,000 rows: 12 batches of 4,096 and one of 1,848
+    replays = []
+    original = torch.cuda.CUDAGraph.replay
+    monkeypatch.setattr(
+        torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
+    )
+    graphed = clf.predict_proba(X_many)
+    from skmi import _graphs
+
+    assert len(replays) == 12 - _graphs.WARMUP_STEPS  # the last shape is seen once
+    clf.cuda_graphs_ = False
+    np.testing.assert_allclose(graphed, clf.predict_proba(X_many), atol=1e-6)
+    assert "_graph_forward" not in vars(clf)

@@ -60,6 +60,32 @@ def test_the_static_buffer_step_trains_as_the_eager_one(task, monkeypatch, param
     assert "_graph_step" not in vars(static)  # released at the end of the fit
 
 
+def test_the_static_buffer_forward_validates_and_predicts_as_the_eager_one(task, monkeypatch):
+    # validation batches (during fit) and prediction batches (after it) go through the
+    # graphed forward pass; without a GPU it runs the same pass on a static copy
+    X, y, _ = task
+    calls = []
+    original = _graphs.GraphedForward.__call__
+
+    def counted(self, x):
+        calls.append(len(x))
+        return original(self, x)
+
+    monkeypatch.setattr(_graphs.GraphedForward, "__call__", counted)
+    params = {"max_epochs": 12, "batch_size": 64, "early_stopping": True, "n_iter_no_change": 4}
+    eager, _ = _fit(X, y, False, monkeypatch, **params)
+    assert calls == []
+    static, _ = _fit(X, y, True, monkeypatch, **params)
+    held_out = int(np.ceil(0.1 * len(X)))
+    assert calls == [held_out] * len(static.history)  # one validation batch an epoch
+    np.testing.assert_array_equal(static.history[:, "valid_loss"], eager.history[:, "valid_loss"])
+    calls.clear()
+    X_many = np.tile(X, (10, 1))  # 5,300 rows: batches of 4,096 and 1,204
+    np.testing.assert_array_equal(static.predict_proba(X_many), eager.predict_proba(X_many))
+    assert calls == [4096, len(X_many) - 4096]
+    assert "_graph_forward" not in vars(static)  # released after each pass
+
+
 def _net(**attributes):
     defaults = {
         "device": "cuda",
