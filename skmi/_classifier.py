@@ -167,8 +167,9 @@ class MIClassifier(PriorCorrectedNet):
         ``precision="float32"`` and no extra ``callbacks`` (a callback may act between
         backward and step, such as gradient clipping, or change the learning rate, such
         as ``LRScheduler``, and a replayed graph would not see it). True insists (and
-        raises where it cannot be done); False never captures. The validation and
-        prediction passes stay eager. A capture that fails warns and trains eagerly.
+        raises where it cannot be done); False never captures. Validation and
+        prediction batches replay the forward pass from graphs too (a batch shape once
+        seen 3 times). A capture that fails warns and runs eagerly.
     iterator_train, iterator_valid : class, default=ArrayBatches
         Batch iterators. The default gathers each batch of in-memory arrays with one
         indexing operation (skorch's ``DataLoader`` collates sample by sample, several

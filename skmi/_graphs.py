@@ -215,6 +215,8 @@ class GraphedForward:
             with torch.cuda.stream(side):
                 out = module(x)
             torch.cuda.current_stream().wait_stream(side)
+            # used on the current stream from now on: its memory must wait for that one
+            out.record_stream(torch.cuda.current_stream())
             return out
         if shape.x is None:
             shape.x = torch.empty_like(x)

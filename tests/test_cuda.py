@@ -140,7 +140,9 @@ def test_batched_networks_replayed_from_cuda_graphs_match_their_eager_training(t
     monkeypatch.setattr(
         torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
     )
-    settings = dict(device="cuda", batch_size=128, early_stopping=True, n_iter_no_change=3)
+    settings = dict(
+        device="cuda", batch_size=128, dropout=0.0, early_stopping=True, n_iter_no_change=3
+    )
     sizes = (3000, 2500, 2000, 1500, 1000)
 
     def fitted(cuda_graphs):
