@@ -38,12 +38,14 @@ Writes docs/benchmarks/speed[_cuda].{md,csv,png}.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
 import time
+from math import nan
 from pathlib import Path
 
 METHODS = ("plain loop", "MIClassifier", "skorch default", "sklearn MLPClassifier")
@@ -85,6 +87,47 @@ def plain_predict_and_score(module, X_t, y_t, log_prior, timings, sync) -> float
     timings["score"] = time.perf_counter() - start
     assert proba.shape == (len(X_t), log_prior.numel())
     return mi
+
+
+@contextlib.contextmanager
+def stage_timers():
+    """Wall time of estimate_mi's parts, summed over calls: the networks trained together
+    (their quantile transforms included), the quantile transforms (fits and transforms,
+    also those inside the networks' part) and the logistic-regression fits."""
+    from unittest import mock
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skmi import _crossfit
+    from skmi._candidates import _NormalScores
+
+    stages = {"networks": 0.0, "quantile": 0.0, "logistic": 0.0}
+
+    def timed(stage, function):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                stages[stage] += time.perf_counter() - start
+
+        return wrapper
+
+    patches = [
+        mock.patch.object(
+            _crossfit, "_fit_networks_together", timed("networks", _crossfit._fit_networks_together)
+        ),
+        mock.patch.object(_NormalScores, "fit", timed("quantile", _NormalScores.fit)),
+        mock.patch.object(_NormalScores, "transform", timed("quantile", _NormalScores.transform)),
+        mock.patch.object(LogisticRegression, "fit", timed("logistic", LogisticRegression.fit)),
+    ]
+    for patch in patches:
+        patch.start()
+    try:
+        yield stages
+    finally:
+        for patch in patches:
+            patch.stop()
 
 
 def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
@@ -203,10 +246,12 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
         y = (X[:, 0] + X[:, 1] + rng.normal(size=n) > 0).astype(int)
         from skmi import estimate_mi
 
-        start = time.perf_counter()
-        result = estimate_mi(X, y, random_state=seed)
-        sync()
+        with stage_timers() as stages:
+            start = time.perf_counter()
+            result = estimate_mi(X, y, random_state=seed)
+            sync()
         timings.update(fit=time.perf_counter() - start, predict=0.0, score=0.0)
+        timings["stages"] = dict(stages)
         mi = result.mi
     elif method.startswith("MIClassifier"):
         # "MIClassifier bf16", "MIClassifier compile" and "MIClassifier eager" are the
@@ -498,17 +543,31 @@ def main(argv=None):
         except (RuntimeError, subprocess.TimeoutExpired) as exc:  # kept as a row: what failed
             print(f"estimate_mi n={int(n)} d=50 did not finish: {str(exc)[-300:]}", flush=True)
             result = {"fit": float("nan"), "mi": float("nan")}
-        estimates.append(dict(n=int(n), d=50, seconds=result["fit"], estimate=result["mi"]))
-        print(f"estimate_mi n={int(n)} d=50: {result['fit']:.1f} s, {result['mi']:.4f} nats")
+        stages = result.get("stages", {})
+        estimates.append(
+            dict(n=int(n), d=50, seconds=result["fit"], estimate=result["mi"], **stages)
+        )
+        parts = ", ".join(f"{name} {value:.1f} s" for name, value in stages.items())
+        print(
+            f"estimate_mi n={int(n)} d=50: {result['fit']:.1f} s ({parts}), "
+            f"{result['mi']:.4f} nats",
+            flush=True,
+        )
     elapsed = time.perf_counter() - start
     frame = pd.DataFrame(rows)
     text = markdown(frame, command, env, device_name, elapsed, args) if rows else ""
     if estimates:
         text += (
             f"\n## estimate_mi on {device_name} (defaults, n x 50, load.py's data)\n\n"
-            "| n | d | seconds | estimate (nats) |\n|---|---|---|---|\n"
+            "Parts (summed wall time): the networks trained together, their quantile "
+            "transforms included; every quantile fit and transform (also those inside the "
+            "networks' part); the logistic-regression fits.\n\n"
+            "| n | d | seconds | networks s | quantile s | logistic s | estimate (nats) |\n"
+            "|---|---|---|---|---|---|---|\n"
             + "".join(
-                f"| {e['n']:,} | {e['d']} | {e['seconds']:.1f} | {e['estimate']:.4f} |\n"
+                f"| {e['n']:,} | {e['d']} | {e['seconds']:.1f} | {e.get('networks', nan):.1f} "
+                f"| {e.get('quantile', nan):.1f} | {e.get('logistic', nan):.1f} "
+                f"| {e['estimate']:.4f} |\n"
                 for e in estimates
             )
         )

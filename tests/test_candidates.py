@@ -65,3 +65,12 @@ def test_candidates_of_a_split_share_their_quantile_transform(monkeypatch):
     assert shared.weights == alone.weights
     # 5 of the 7 default candidates on small data start with the transform
     assert rows_shared < 0.5 * rows_alone
+
+
+def test_normal_scores_check_their_device():
+    X = _awkward_table(50, np.float64)
+    with pytest.raises(ValueError, match="device must be 'auto', 'cpu' or 'cuda'"):
+        _NormalScores(device="gpu").fit(X)
+    ours = _NormalScores(output_distribution="normal", device="cpu").fit(X)
+    assert ours._device_for(X).type == "cpu"
+    assert _NormalScores(device="auto")._device_for(X).type == "cpu"  # 350 values: the CPU

@@ -219,3 +219,18 @@ def test_cuda_graph_prediction_matches_the_eager_pass(task, monkeypatch):
     clf.cuda_graphs_ = False
     np.testing.assert_allclose(graphed, clf.predict_proba(X_many), atol=1e-6)
     assert "_graph_forward" not in vars(clf)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normal_scores_on_cuda_equal_scikit_learns(dtype):
+    from sklearn.preprocessing import QuantileTransformer
+
+    from skmi._candidates import _NormalScores
+
+    from .test_candidates import _awkward_table
+
+    X = _awkward_table(20000, dtype)
+    theirs = QuantileTransformer(output_distribution="normal", random_state=0).fit(X)
+    ours = _NormalScores(output_distribution="normal", random_state=0, device="cuda").fit(X)
+    for Z in (X, _awkward_table(3000, dtype, seed=1) * 2):
+        np.testing.assert_array_equal(ours.transform(Z), theirs.transform(Z))
