@@ -23,9 +23,9 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-}
   python3 -c "import torch, sklearn, skorch, imblearn; print('torch', torch.__version__, 'cuda', torch.version.cuda, '| sklearn', sklearn.__version__, '| skorch', skorch.__version__, '| imblearn', imblearn.__version__)"
 } 2>&1 | tee "$out/environment.txt"
 echo "== CUDA tests (CUDA graphs, batched networks, devices)"
-timeout 120 python3 -m pytest -p no:cacheprovider -q -m cuda tests/test_cuda.py 2>&1 | tee "$out/cuda_tests.txt"
+timeout 150 python3 -m pytest -p no:cacheprovider -q -m cuda tests/test_cuda.py 2>&1 | tee "$out/cuda_tests.txt"
 echo "== MIClassifier with and without CUDA graphs against plain loops (benchmarks/speed.py)"
-timeout 150 python3 benchmarks/speed.py --device cuda --sizes 1e6 --dims 200 --classes 10 \
+timeout 120 python3 benchmarks/speed.py --device cuda --sizes 1e6 --dims 200 --classes 10 \
   --epochs 2 --reps 1 --reps-large 1 --timeout 60 --out "$out/speed" \
   --methods "plain loop" "plain loop graphed" "MIClassifier eager" MIClassifier 2>&1 \
   | tail -30 | tee "$out/speed_cuda.txt"
