@@ -28,13 +28,19 @@ most log2(members) captures).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from skmi._graphs import WARMUP_STEPS, capturable_optimizer_kwargs, quiet_capturable
+from skmi._graphs import (
+    WARMUP_STEPS,
+    can_capture,
+    capturable_optimizer_kwargs,
+    captured,
+    on_side_stream,
+    quiet_capturable,
+)
 from skmi._mlp import stacked_forward
 
 # Optimizers whose state is elementwise (one entry per weight, or a step count): for
@@ -164,7 +170,7 @@ class _Stack:
     def use_graphs(self) -> None:
         """Keep the stack's shape between captures; capture on CUDA (see the module)."""
         self.graphed = True
-        self.capture = self.X_train.device.type == "cuda"
+        self.capture = can_capture(self.X_train.device)
         if self.capture:  # Adam's step count on the device, readable inside a graph
             self.optimizer_kwargs = capturable_optimizer_kwargs(
                 self.optimizer_class, self.optimizer_kwargs
@@ -193,14 +199,10 @@ class _Stack:
             if self.eager_steps < WARMUP_STEPS:
                 # warm-up steps (real ones) on a side stream, as capture needs: the
                 # optimizer's moments and the libraries' workspaces are allocated here
-                side = torch.cuda.Stream()
-                side.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(side), quiet_capturable():
-                    self._step()
-                torch.cuda.current_stream().wait_stream(side)
+                on_side_stream(self._step)
                 self.eager_steps += 1
                 return
-            self._capture()
+            self._capture()  # records this step without running it: replayed below
             if self.graph is None:  # the capture failed: eager from now on
                 with quiet_capturable():
                     self._step()
@@ -208,24 +210,9 @@ class _Stack:
         self.graph.replay()
 
     def _capture(self) -> None:
-        torch.cuda.synchronize()
-        graph = torch.cuda.CUDAGraph()
         self.optimizer.zero_grad(set_to_none=True)
-        try:
-            with torch.cuda.graph(graph):
-                self._step()
-        except RuntimeError as exc:
-            warnings.warn(
-                f"The batched training step could not be captured in a CUDA graph ({exc}); "
-                "training goes on eagerly.",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            self.capture = False
-            torch.cuda.synchronize()
-            return
-        self.graph = graph
-        graph.replay()  # the capture recorded this step without running it
+        self.graph = captured(self._step, "batched training step")
+        self.capture = self.graph is not None
 
     def _step(self) -> None:
         rows = self.rows_tensor  # member ids of the stack's rows, on the device

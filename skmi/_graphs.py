@@ -28,8 +28,13 @@ GRAPH_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 
 
 def on_cuda(net) -> bool:
-    device = net.device
-    return device is not None and torch.device(device).type == "cuda"
+    return net.device is not None and can_capture(torch.device(net.device))
+
+
+def can_capture(device: torch.device) -> bool:
+    """Whether work on ``device`` can be captured in CUDA graphs (tests replace this to
+    run the capture logic with recorded steps on the CPU)."""
+    return device.type == "cuda"
 
 
 def graph_obstacles(net) -> list[str]:
@@ -88,6 +93,42 @@ def capturable_optimizer_kwargs(optimizer, kwargs: dict) -> dict:
     return kwargs
 
 
+def captured(run, what: str):
+    """``run()`` recorded in a new CUDA graph (not run), or None, with a warning, where
+    the capture fails: the caller then goes on eagerly."""
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    try:
+        # a private memory pool per graph: graphs of different shapes are replayed in
+        # no fixed order, so they must not share intermediate memory
+        with torch.cuda.graph(graph):
+            run()
+    except RuntimeError as exc:
+        warnings.warn(
+            f"The {what} could not be captured in a CUDA graph ({exc}); it runs eagerly. "
+            "Pass cuda_graphs=False to skip the attempt.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        torch.cuda.synchronize()
+        return None
+    return graph
+
+
+def on_side_stream(run):
+    """``run()`` on a side stream, as the warm-up before a capture must be; returns
+    what it returns, ordered before the current stream's next work."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side), quiet_capturable():
+        out = run()
+    torch.cuda.current_stream().wait_stream(side)
+    if torch.is_tensor(out):
+        # used on the current stream from now on: its memory must wait for that one
+        out.record_stream(torch.cuda.current_stream())
+    return out
+
+
 class GraphedTrainStep:
     """skorch's ``train_step`` for one batch, replayed from a CUDA graph per batch shape.
 
@@ -118,11 +159,7 @@ class GraphedTrainStep:
         if shape.graph is not None:
             shape.graph.replay()
         elif self.capture:  # a warm-up step, on a side stream as capture needs
-            side = torch.cuda.Stream()
-            side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side), quiet_capturable():
-                self._step(shape, fit_params)
-            torch.cuda.current_stream().wait_stream(side)
+            on_side_stream(lambda: self._step(shape, fit_params))
         else:
             with quiet_capturable():
                 self._step(shape, fit_params)
@@ -139,27 +176,11 @@ class GraphedTrainStep:
         shape.eager_steps += 1
 
     def _capture(self, shape, fit_params) -> None:
-        """Capture the step of this shape (recorded, not run). Where the capture fails,
-        warn and train eagerly from then on."""
-        torch.cuda.synchronize()
-        graph = torch.cuda.CUDAGraph()
+        """Capture the step of this shape. Where the capture fails, train eagerly from
+        then on."""
         self.net.optimizer_.zero_grad(set_to_none=True)
-        try:
-            # a private memory pool per graph: the graphs of the two batch shapes are
-            # replayed in no fixed order, so they must not share intermediate memory
-            with torch.cuda.graph(graph):
-                self._step(shape, fit_params)
-        except RuntimeError as exc:
-            warnings.warn(
-                f"The training step could not be captured in a CUDA graph ({exc}); "
-                "training goes on eagerly. Pass cuda_graphs=False to skip the attempt.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            self.capture = False
-            torch.cuda.synchronize()
-            return
-        shape.graph = graph
+        shape.graph = captured(lambda: self._step(shape, fit_params), "training step")
+        self.capture = shape.graph is not None
 
     def release(self) -> None:
         """Drop the graphs and their memory pool (at the end of a fit)."""
@@ -210,38 +231,22 @@ class GraphedForward:
             return shape.out.clone()
         shape.seen += 1
         if self.capture:  # a warm-up pass, on a side stream as capture needs
-            side = torch.cuda.Stream()
-            side.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(side):
-                out = module(x)
-            torch.cuda.current_stream().wait_stream(side)
-            # used on the current stream from now on: its memory must wait for that one
-            out.record_stream(torch.cuda.current_stream())
-            return out
+            return on_side_stream(lambda: module(x))
         if shape.x is None:
             shape.x = torch.empty_like(x)
         shape.x.copy_(x)
         return module(shape.x).clone()
 
     def _capture(self, shape, module, x) -> None:
-        torch.cuda.synchronize()
         shape.x = torch.empty_like(x)
-        graph = torch.cuda.CUDAGraph()
-        try:
-            with torch.cuda.graph(graph):
-                shape.out = module(shape.x)
-        except RuntimeError as exc:
-            warnings.warn(
-                f"The forward pass could not be captured in a CUDA graph ({exc}); it "
-                "runs eagerly. Pass cuda_graphs=False to skip the attempt.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            self.capture = False
+
+        def forward():
+            shape.out = module(shape.x)
+
+        shape.graph = captured(forward, "forward pass")
+        self.capture = shape.graph is not None
+        if shape.graph is None:
             shape.x = None
-            torch.cuda.synchronize()
-            return
-        shape.graph = graph
 
     def release(self) -> None:
         self.shapes.clear()

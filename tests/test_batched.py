@@ -180,3 +180,50 @@ def test_a_parked_member_does_not_move_the_others():
     assert len(with_parked[0].train_loss) == 2
     for a, b in zip(alone, with_parked[1:], strict=True):
         assert torch.allclose(_flat(a.weights), _flat(b.weights), atol=1e-6)
+
+
+class _RecordedGraph:
+    """A stand-in for a CUDA graph on the CPU: capturing records the step (without
+    running it), replaying runs it again, which is what a captured graph does."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def replay(self):
+        self.run()
+
+
+def test_the_capture_logic_with_recorded_steps_trains_as_the_eager_stack(monkeypatch):
+    # warm-up, capture, replay, parking and recapture as on CUDA, each step run by a
+    # recorded graph: the results must be the eager ones and every step taken once
+    from skmi import _batched
+
+    captures, steps = [], []
+    original_step = _batched._Stack._step
+
+    def counted_step(self):
+        steps.append(len(self.rows))
+        return original_step(self)
+
+    monkeypatch.setattr(_batched._Stack, "_step", counted_step)
+    eager = train_members(_stopping_members(), batch_size=8)
+    eager_steps, steps[:] = len(steps), []
+    monkeypatch.setattr(_batched, "can_capture", lambda device: True)
+    monkeypatch.setattr(_batched, "capturable_optimizer_kwargs", lambda opt, kwargs: kwargs)
+    monkeypatch.setattr(_batched, "on_side_stream", lambda run: run())
+
+    def record(run, what):
+        captures.append(len(steps))
+        return _RecordedGraph(run)
+
+    monkeypatch.setattr(_batched, "captured", record)
+    replayed = train_members(_stopping_members(), batch_size=8, cuda_graphs=True)
+    for a, b in zip(eager, replayed, strict=True):
+        assert torch.allclose(_flat(a.weights), _flat(b.weights), atol=1e-6)
+        assert b.train_loss == pytest.approx(a.train_loss, abs=1e-6)
+        assert b.valid_loss == pytest.approx(a.valid_loss, abs=1e-6)
+    assert len(steps) == eager_steps  # one step a loop: nothing run twice or skipped
+    # captured after 3 warm-up steps, then again after each compaction (4 -> 2 -> 1)
+    assert len(captures) == 3 and captures[0] == _batched.WARMUP_STEPS
+    assert steps[: captures[0]] == [4] * captures[0]
+    assert sorted(set(steps)) == [1, 2, 4]
