@@ -4,14 +4,16 @@
 # steps among them), MIClassifier with and without CUDA graphs against an eager and a
 # graph-captured plain loop at 10^6 x 200 (benchmarks/speed.py), estimate_mi at 10^5,
 # 3 x 10^5 and 10^6 rows x 50, and benchmarks/together.py on one task.
-# Needs skorch, imbalanced-learn, rtdl-num-embeddings and pandas: if they are missing and wheels lie in .whl/,
+# Needs skorch, imbalanced-learn, rtdl-num-embeddings, pytest and pandas: if they are missing and wheels lie in .whl/,
 # they are installed from there (no network needed).
 # Usage: bash scripts/gpu_check.sh  [output folder, default gpu-check-out]
+# Wheels: pip download --no-deps -d .whl skorch imbalanced-learn sklearn-compat rtdl-num-embeddings
+#   tqdm tabulate pytest pluggy iniconfig packaging pygments pytest-timeout  (pure Python)
 set -u
 out=${1:-gpu-check-out}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
-if ! python3 -c "import skorch, imblearn, pandas, rtdl_num_embeddings" 2>/dev/null && [ -d .whl ]; then
+if ! python3 -c "import skorch, imblearn, pandas, rtdl_num_embeddings, pytest" 2>/dev/null && [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/skmi-site .whl/*.whl || exit 1
   export PYTHONPATH=/tmp/skmi-site:${PYTHONPATH:-}
