@@ -74,3 +74,29 @@ def test_normal_scores_check_their_device():
     ours = _NormalScores(output_distribution="normal", device="cpu").fit(X)
     assert ours._device_for(X).type == "cpu"
     assert _NormalScores(device="auto")._device_for(X).type == "cpu"  # 350 values: the CPU
+
+
+def test_sharing_keeps_user_pipelines_with_more_steps_as_they_are(monkeypatch):
+    # pipelines that start with the same transform and go on differently (a resampler,
+    # another scaler) share only the transform: the estimate is the unshared one
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = make_task("gaussian_imbalanced", 1200, random_state=1)
+
+    def scores():
+        return _NormalScores(output_distribution="normal", random_state=3)
+
+    candidates = [
+        make_imblearn_pipeline(scores(), RandomOverSampler(random_state=0), LogisticRegression()),
+        make_pipeline(scores(), StandardScaler(), LogisticRegression(C=0.1)),
+        make_pipeline(_NormalScores(output_distribution="uniform"), LogisticRegression()),
+    ]
+    shared = estimate_mi(X, y, estimator=candidates, random_state=0)
+    monkeypatch.setattr(_crossfit, "_shared_step", lambda model: None)
+    alone = estimate_mi(X, y, estimator=candidates, random_state=0)
+    assert shared.mi == alone.mi and shared.weights == alone.weights
+    np.testing.assert_array_equal(shared.pmi, alone.pmi)
