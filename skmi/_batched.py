@@ -104,21 +104,26 @@ def train_members(
         raise TypeError(f"train_members needs an elementwise optimizer; got {optimizer!r}.")
     if not members:
         return []
-    stack = _Stack(members, optimizer, dict(optimizer_kwargs or {}), batch_size, dropout)
-    if cuda_graphs:
-        stack.use_graphs()
-    return stack.run()
+    kwargs = dict(optimizer_kwargs or {})
+    return _Stack(members, optimizer, kwargs, batch_size, dropout, cuda_graphs).run()
 
 
 class _Stack:
     """The active members' weights, data and optimizer state, stacked."""
 
-    def __init__(self, members, optimizer, optimizer_kwargs, batch_size, dropout):
+    def __init__(self, members, optimizer, optimizer_kwargs, batch_size, dropout, graphed):
         self.members = members
         self.optimizer_class = optimizer
         self.batch_size = int(batch_size)
         self.dropout = float(dropout)
         device = members[0].X_train.device
+        # graphed: the stack keeps its shape between captures (stopped members parked),
+        # and on CUDA its step is captured (see the module's docstring)
+        self.graphed = bool(graphed)
+        self.capture = self.graphed and can_capture(device)
+        self.parked: set = set()
+        self.graph = None
+        self.eager_steps = 0
         self.X_train, self.y_train, self.n_train = _padded(
             [m.X_train for m in members], [m.y_train for m in members], device
         )
@@ -141,6 +146,8 @@ class _Stack:
             for part in (0, 1)
         ]
         self.optimizer_kwargs = _with_fused_kernel(optimizer, optimizer_kwargs, self.params)
+        if self.capture:  # Adam's step count on the device, readable inside a graph
+            self.optimizer_kwargs = capturable_optimizer_kwargs(optimizer, self.optimizer_kwargs)
         self.optimizer = optimizer(self.params, **self.optimizer_kwargs)
         self.rows = list(range(len(members)))  # member id of each row of the stack
         # at least one (masked) step an epoch, so that a member without rows still ends
@@ -160,23 +167,8 @@ class _Stack:
         self.misses = [0] * len(members)
         self.best_weights = [None] * len(members)
         self.offsets = torch.arange(self.batch_size, device=device)
-        # graphed mode (use_graphs): stopped members still in the stack, and the graph
-        self.graphed = self.capture = False
-        self.parked: set = set()
-        self.graph = None
-        self.eager_steps = 0
 
     # ------------------------------------------------------------------ training
-    def use_graphs(self) -> None:
-        """Keep the stack's shape between captures; capture on CUDA (see the module)."""
-        self.graphed = True
-        self.capture = can_capture(self.X_train.device)
-        if self.capture:  # Adam's step count on the device, readable inside a graph
-            self.optimizer_kwargs = capturable_optimizer_kwargs(
-                self.optimizer_class, self.optimizer_kwargs
-            )
-            self.optimizer = self.optimizer_class(self.params, **self.optimizer_kwargs)
-
     def run(self) -> list[Trained]:
         while len(self.parked) < len(self.rows):
             self._train_step()

@@ -102,6 +102,7 @@ class _NormalScores(QuantileTransformer):
         quantiles = quantiles.contiguous()
         references = torch.as_tensor(self.references_, dtype=torch.float64, device=device)
         lowest, highest = quantiles[:, 0], quantiles[:, -1]
+        first_of_ties = torch.searchsorted(quantiles, quantiles, right=False)
         clip = special.ndtri(np.array([_BOUNDS - np.spacing(1), 1 - (_BOUNDS - np.spacing(1))]))
         for start in range(0, X.shape[0], _TRANSFORM_ROWS):
             block = X[start : start + _TRANSFORM_ROWS]
@@ -110,7 +111,8 @@ class _NormalScores(QuantileTransformer):
             # as scikit-learn does it: the levels rounded to X's dtype, the bounds
             # tested in X's dtype (a float32 tie at the largest quantile is not bounded,
             # a float64 one is), the ppf of the rounded levels
-            levels = _interpolated_levels(columns, quantiles, references).T.to(x.dtype)
+            levels = _interpolated_levels(columns, quantiles, references, first_of_ties)
+            levels = levels.T.to(x.dtype)
             levels = torch.where(x + _BOUNDS > highest, 1.0, levels)
             levels = torch.where(x - _BOUNDS < lowest, 0.0, levels)
             if x.dtype == torch.float32:
@@ -137,11 +139,17 @@ _TRANSFORM_ROWS = 16384
 _CUDA_MIN_VALUES = 2**20
 
 
-def _interpolated_levels(x, quantiles, references):
+def _interpolated_levels(x, quantiles, references, first_of_ties):
     """scikit-learn's interpolated quantile levels: for each row of ``x`` (one
     feature's values) and of ``quantiles`` (its sorted quantiles), the mean of
     ``np.interp`` from the left and from the right (ties among quantiles get their
-    middle level). NaN stays NaN."""
+    middle level). NaN stays NaN. ``first_of_ties``: for each quantile, the index of
+    the first one equal to it (``searchsorted(quantiles, quantiles)``).
+
+    Not `skmi._mlp.normal_scores` (MIClassifier's own quantile scaling): that map puts
+    a tie at its mean level and interpolates between those levels, which differs from
+    scikit-learn's next to ties; here the candidates must read exactly what
+    scikit-learn's transform gives, so that estimates do not move."""
     n_quantiles = quantiles.shape[1]
     first, last = quantiles[:, :1], quantiles[:, -1:]
     # forward interp: the segment starting at the last quantile <= x
@@ -155,7 +163,6 @@ def _interpolated_levels(x, quantiles, references):
     # interp of the reversed, negated arrays: the segment ending at the first quantile
     # >= x; without a second search: that is j + 1, or the first of x's ties when x is
     # a quantile
-    first_of_ties = torch.searchsorted(quantiles, quantiles, right=False)
     i = torch.where(x == q0, first_of_ties.gather(1, j), j + 1).clamp(1, n_quantiles - 1)
     p0, p1 = quantiles.gather(1, i - 1), quantiles.gather(1, i)
     s0, s1 = references[i - 1], references[i]

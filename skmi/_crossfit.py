@@ -351,16 +351,16 @@ class SharedInputs:
 
     def fit(self, model, rows: str):
         first = _shared_step(model)
-        X, y = self.X[self.rows[rows]], self.y[self.rows[rows]]
+        y = self.y[self.rows[rows]]
         if first is None:
-            return model.fit(X, y)
+            return model.fit(self.X[self.rows[rows]], y)
         key = (rows, _params_key(first))
-        if key in self.fitted:
+        if key in self.fitted:  # X's rows are not copied again: their output is kept
             first = self.fitted[key]
             model.steps[0] = (model.steps[0][0], first)
             transformed = self.transformed(first, rows)
         else:
-            transformed = first.fit_transform(X, y)
+            transformed = first.fit_transform(self.X[self.rows[rows]], y)
             self.fitted[key] = first
             self.outputs[id(first), rows] = transformed
         model[1:].fit(transformed, y)  # the slice holds the model's own steps
