@@ -73,12 +73,19 @@ class Member:
 @dataclass
 class Trained:
     """What a member's training leaves: its final weights (the best epoch's when it
-    stopped early) and its per-epoch losses."""
+    stopped early) and its per-epoch losses. A member whose loss stops being finite
+    stops at once and keeps the weights of its last epoch with finite losses (the best
+    epoch's, with early stopping), as `skmi._finite.FiniteLossGuard` does for one
+    network."""
 
     weights: list
     train_loss: list = field(default_factory=list)
     valid_loss: list = field(default_factory=list)
     best_epoch: int = 0
+    # the epoch whose loss was not finite (training stopped there; ``weights`` are then
+    # those of the last epoch with finite losses, or None when there was none)
+    non_finite_epoch: int | None = None
+    restored_epoch: int | None = None
 
 
 def train_members(
@@ -166,6 +173,8 @@ class _Stack:
         self.best = [math.inf] * len(members)
         self.misses = [0] * len(members)
         self.best_weights = [None] * len(members)
+        # members without validation rows: the weights of their last finite epoch
+        self.last_finite = [(None, None)] * len(members)
         self.offsets = torch.arange(self.batch_size, device=device)
 
     # ------------------------------------------------------------------ training
@@ -248,6 +257,24 @@ class _Stack:
             spec = self.members[member]
             if loss_valid is not None:
                 result.valid_loss.append(loss_valid)
+            losses_finite = math.isfinite(loss_train) and (
+                loss_valid is None or math.isfinite(loss_valid)
+            )
+            # the training loss is read before the epoch's last update: check the weights
+            if not (losses_finite and self._finite_weights(row)):
+                stopped.append(row)
+                result.non_finite_epoch = epoch
+                if loss_valid is None:
+                    result.weights, result.restored_epoch = self.last_finite[member]
+                elif self.best_weights[member] is not None:  # early stopping's best
+                    result.weights = self.best_weights[member]
+                    result.restored_epoch = result.best_epoch
+                else:
+                    result.weights = None
+                continue
+            if loss_valid is None and spec.max_epochs > epoch:
+                self.last_finite[member] = (self._weights_of(row), epoch)
+            if loss_valid is not None:
                 if loss_valid < self.best[member] - spec.tol:
                     self.best[member] = loss_valid
                     self.misses[member] = 0
@@ -298,6 +325,9 @@ class _Stack:
         means = ((per_sample * mask).sum(1) / n_valid).tolist()
         losses.update(zip(ids, means, strict=True))
         return [losses[m] for m in members]
+
+    def _finite_weights(self, row: int) -> bool:
+        return bool(torch.stack([torch.isfinite(p[row]).all() for p in self.params]).all())
 
     def _weights_of(self, row: int) -> list:
         return [

@@ -42,13 +42,15 @@ def numerical_embeddings(kind, n_features: int, module=None, embedded_features=N
         return None, n_features
     n_embedded = n_features
     if embedded_features is not None:
-        embedded = torch.as_tensor(np.asarray(embedded_features), dtype=torch.long)
+        embedded = torch.as_tensor(np.asarray(embedded_features), dtype=torch.long).reshape(-1)
         passed = torch.as_tensor(
             np.setdiff1d(np.arange(n_features), embedded.numpy()), dtype=torch.long
         )
         module.register_buffer("embedded_features", embedded)
         module.register_buffer("passed_features", passed)
         n_embedded = len(embedded)
+        if n_embedded == 0:  # every column passes through (a table of 0/1 columns)
+            return None, n_features
     try:
         from rtdl_num_embeddings import PeriodicEmbeddings
     except ImportError as exc:  # an optional dependency
@@ -72,14 +74,15 @@ _DISTINCT_SAMPLE_ROWS = 10_000
 
 def embedding_columns(X: np.ndarray) -> np.ndarray | None:
     """The columns of ``X`` with more than 16 distinct values, which the periodic
-    embeddings take; None when that is every column or none (then all are embedded)."""
+    embeddings take: None when that is every column (all are embedded), an empty array
+    when it is none (all pass through, as a table of 0/1 columns)."""
     X = np.asarray(X)
     rows = X[:: max(1, len(X) // _DISTINCT_SAMPLE_ROWS)]
     many = np.array(
         [len(np.unique(rows[:, j])) > _EMBED_MIN_DISTINCT for j in range(X.shape[1])],
         dtype=bool,
     )
-    if many.all() or not many.any():
+    if many.all():
         return None
     return np.flatnonzero(many)
 
@@ -116,7 +119,9 @@ _QUANTILE_SUBSAMPLE = 100_000
 _LEVEL_CLIP = 1e-7
 
 
-def feature_quantiles(X: np.ndarray, weight=None, random_state=None) -> np.ndarray:
+def feature_quantiles(
+    X: np.ndarray, weight=None, random_state=None, dtype=np.float32
+) -> np.ndarray:
     """Knots and levels of each feature's quantile map, shape ``(2, n_features, L)``.
 
     The training quantiles at ``L = min(1000, n)`` evenly spaced levels (of a random
@@ -126,6 +131,12 @@ def feature_quantiles(X: np.ndarray, weight=None, random_state=None) -> np.ndarr
     value repeated over several quantiles (a discrete feature) gets one knot at the mean
     of its levels; the features' knot lists are padded to one length with knots beyond
     the last that keep its level.
+
+    The knots are strictly increasing in ``dtype``, the precision the network stores
+    them in (float32): quantiles that differ in float64 but round to one float32 number
+    (tied values on a grid: prices in cents, scores in steps of 0.01) are merged into
+    one knot as tied ones are. Unmerged, two equal knots made `normal_scores` divide 0
+    by 0 and the first step of training spread the NaN through the whole network.
     """
     n_samples, n_features = X.shape
     rows = np.arange(n_samples)
@@ -149,11 +160,11 @@ def feature_quantiles(X: np.ndarray, weight=None, random_state=None) -> np.ndarr
         high = values[
             np.minimum(np.searchsorted(cumulative, below + 1, side="right"), len(values) - 1)
         ]
-        quantiles = low + fraction * (high - low)
+        quantiles = (low + fraction * (high - low)).astype(dtype)
         unique, inverse = np.unique(quantiles, return_inverse=True)
         mean_levels = np.bincount(inverse, weights=levels) / np.bincount(inverse)
         if len(unique) == 1:  # a constant feature: normal score 0 everywhere
-            unique = np.array([unique[0], unique[0] + 1.0])
+            unique = _after(unique[0], 1)
             mean_levels = np.array([0.5, 0.5])
         knots.append(unique)
         knot_levels.append(mean_levels)
@@ -161,10 +172,24 @@ def feature_quantiles(X: np.ndarray, weight=None, random_state=None) -> np.ndarr
     table = np.zeros((2, n_features, width))
     for j, (values, mean_levels) in enumerate(zip(knots, knot_levels, strict=True)):
         pad = width - len(values)
-        step = max(abs(values[-1]), 1.0)
-        table[0, j] = np.concatenate([values, values[-1] + step * np.arange(1, pad + 1)])
+        table[0, j] = np.concatenate([values, _after(values[-1], pad)[1:]])
         table[1, j] = np.concatenate([mean_levels, np.full(pad, mean_levels[-1])])
     return table
+
+
+def _after(value, count: int) -> np.ndarray:
+    """``value`` and ``count`` numbers above it, strictly increasing in ``value``'s dtype
+    (float32: ``value + k * |value|`` could round to equal numbers or overflow)."""
+    value = np.asarray(value)
+    step = max(abs(float(value)), 1.0)
+    with np.errstate(over="ignore"):
+        spaced = (float(value) + step * np.arange(count + 1.0)).astype(value.dtype)
+    if np.all(np.isfinite(spaced)) and np.all(np.diff(spaced) > 0):
+        return spaced
+    out = [value]
+    for _ in range(count):  # next to the largest numbers of the dtype: one ulp apart
+        out.append(np.nextafter(out[-1], np.asarray(np.inf, dtype=value.dtype)))
+    return np.array(out, dtype=value.dtype)
 
 
 def normal_scores(X: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
@@ -177,7 +202,11 @@ def normal_scores(X: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
     left = right - 1
     x0, x1 = knots.gather(1, left), knots.gather(1, right)
     y0, y1 = levels.gather(1, left), levels.gather(1, right)
-    t = ((columns - x0) / (x1 - x0)).clamp(0.0, 1.0)
+    # feature_quantiles' knots are strictly increasing; a table saved by skmi 0.2.0 may
+    # hold two equal ones (float32-collapsed): read such a step as its right end, not 0/0
+    span = x1 - x0
+    t = torch.where(span > 0, (columns - x0) / torch.where(span > 0, span, 1.0), 1.0)
+    t = t.clamp(0.0, 1.0)
     level = (y0 + t * (y1 - y0)).clamp(_LEVEL_CLIP, 1 - _LEVEL_CLIP)
     return torch.special.ndtri(level).T.to(X.dtype)
 
@@ -448,7 +477,9 @@ def _scaling_of(state: dict) -> dict:
 
 
 def _embedding_kind(state: dict):
-    return "periodic" if any(k.startswith("embeddings.") for k in state) else None
+    # a periodic network whose columns all pass through has the index buffers only
+    embedded = any(k.startswith("embeddings.") for k in state) or "embedded_features" in state
+    return "periodic" if embedded else None
 
 
 def _count(state: dict, prefix: str) -> int:

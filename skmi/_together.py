@@ -11,6 +11,7 @@ the same code as any other.
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -20,8 +21,10 @@ from sklearn.pipeline import Pipeline
 from skmi._batched import ELEMENTWISE_OPTIMIZERS, Member, train_members
 from skmi._classifier import MIClassifier
 from skmi._data import ArrayBatches
+from skmi._finite import non_finite_message
 from skmi._loss import PCSoftmaxLoss
 from skmi._runtime import requested_device, resolve_device
+from skmi._warnings import NonFiniteLossError, NonFiniteLossWarning
 
 # Stacking holds every network's inputs at once (one networks at a time holds one); on
 # the CPU that is held to this size: 10^5 rows x 50 features fit, 10^6 do not. Batching
@@ -123,8 +126,7 @@ def fit_together(jobs) -> list:
                 cuda_graphs=bool(first.cuda_graphs_),
             )
         for (i, model, net, _), result in zip(group, trained, strict=True):
-            _load_trained(net, result)
-            outcomes[i] = model
+            outcomes[i] = _load_trained(net, result) or model
     return outcomes
 
 
@@ -188,8 +190,19 @@ def _group_key(net) -> tuple:
     )
 
 
-def _load_trained(net: MIClassifier, result) -> None:
-    """Put the trained weights into the model and write its history as fit would."""
+def _load_trained(net: MIClassifier, result) -> NonFiniteLossError | None:
+    """Put the trained weights into the model and write its history as fit would; a
+    member whose loss stopped being finite warns as fit would, or, with no finite
+    epoch to return to, comes back as the error fit would raise."""
+    if result.non_finite_epoch is not None:
+        epoch = result.non_finite_epoch
+        losses = {"train_loss": result.train_loss[epoch - 1]}
+        if result.valid_loss:
+            losses["valid_loss"] = result.valid_loss[epoch - 1]
+        message = non_finite_message(epoch, losses, result.restored_epoch)
+        if result.weights is None:
+            return NonFiniteLossError(message)
+        warnings.warn(message, NonFiniteLossWarning, stacklevel=4)
     with torch.no_grad():
         for layer, (weight, bias) in zip(_linears(net.module_), result.weights, strict=True):
             layer.weight.copy_(weight)
@@ -204,3 +217,4 @@ def _load_trained(net: MIClassifier, result) -> None:
             net.history.record("valid_loss", valid_loss)
             net.history.record("valid_loss_best", valid_loss < best)
             best = min(best, valid_loss)
+    return None

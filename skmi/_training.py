@@ -27,6 +27,7 @@ from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._fastnet import FastNeuralNetClassifier
+from skmi._finite import FiniteLossGuard
 from skmi._graphs import (
     GraphedForward,
     GraphedTrainStep,
@@ -127,6 +128,8 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
+            # after the losses are recorded, before early stopping reads them
+            ("finite_loss", FiniteLossGuard()),
         ]
         # get_params reads this property, so it must not fail on a not-yet-validated value;
         # "auto" is resolved in fit (early_stopping_) before the callbacks are built.

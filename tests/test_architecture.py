@@ -20,7 +20,7 @@ LAYERS = [
         "_table",
         "_graphs",
     },
-    {"_pmi", "_params", "_batched"},
+    {"_pmi", "_params", "_batched", "_finite"},
     {"_metrics", "_fastnet", "_persistence"},
     {"_training"},
     {"_classifier"},
