@@ -35,11 +35,15 @@ import torch.nn.functional as F
 
 from skmi._graphs import (
     WARMUP_STEPS,
+    ReplayCheck,
     can_capture,
     capturable_optimizer_kwargs,
     captured,
     on_side_stream,
     quiet_capturable,
+    restore,
+    snapshot,
+    warn_fallback,
 )
 from skmi._mlp import stacked_forward
 
@@ -130,6 +134,8 @@ class _Stack:
         self.capture = self.graphed and can_capture(device)
         self.parked: set = set()
         self.graph = None
+        self.check = None
+        self.step_losses = None
         self.eager_steps = 0
         self.X_train, self.y_train, self.n_train = _padded(
             [m.X_train for m in members], [m.y_train for m in members], device
@@ -194,13 +200,17 @@ class _Stack:
 
     def _train_step(self) -> None:
         if not self.capture:
-            self._step()
+            with quiet_capturable():  # after a failed capture or check: eager steps
+                self._step()
             return
         if self.graph is None:
             if self.eager_steps < WARMUP_STEPS:
                 # warm-up steps (real ones) on a side stream, as capture needs: the
                 # optimizer's moments and the libraries' workspaces are allocated here
                 on_side_stream(self._step)
+                if self.eager_steps == 0:
+                    self.check = ReplayCheck()
+                self.check.record(self.step_losses)
                 self.eager_steps += 1
                 return
             self._capture()  # records this step without running it: replayed below
@@ -208,7 +218,28 @@ class _Stack:
                 with quiet_capturable():
                     self._step()
                 return
+        self._replay()
+
+    def _replay(self) -> None:
+        """Replay the captured step; its first replays are checked (`ReplayCheck`), and
+        one that fails is undone and run eagerly, as is every step after it."""
+        if not self.check.due():
+            self.graph.replay()
+            return
+        saved = snapshot(self.params, self.optimizer)
+        counters = self.positions.clone(), self.loss_sums.clone()
         self.graph.replay()
+        active = torch.tensor([m not in self.parked for m in self.rows], device=self.X_train.device)
+        rows = active.nonzero()[:, 0]
+        if self.check.accepts(self.step_losses, [p[rows] for p in self.params], keep=active):
+            return
+        restore(self.params, self.optimizer, saved)
+        self.positions.copy_(counters[0])
+        self.loss_sums.copy_(counters[1])
+        self.graph, self.capture = None, False
+        warn_fallback("batched training step")
+        with quiet_capturable():
+            self._step()
 
     def _capture(self) -> None:
         self.optimizer.zero_grad(set_to_none=True)
@@ -225,6 +256,7 @@ class _Stack:
         losses = self._losses(self.params, X, y, self.log_prior[rows], training=True)
         mask = in_batch.to(losses.dtype)
         per_member = (losses * mask).sum(1) / mask.sum(1).clamp_min(1)
+        self.step_losses = per_member.detach()  # what ReplayCheck reads
         self.optimizer.zero_grad(set_to_none=True)
         per_member.sum().backward()
         self.optimizer.step()

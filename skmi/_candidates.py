@@ -17,8 +17,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 
+from skmi import _graphs
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._classifier import SINGLE_NETWORK, MIClassifier
+from skmi._graphs import warn_unverified
 from skmi._pmi import final_estimator
 
 # Early-stopping patience of the default network, in epochs, capped in optimiser steps.
@@ -48,9 +50,8 @@ class _NormalScores(QuantileTransformer):
 
     scikit-learn transforms one column at a time with two ``np.interp`` calls and
     ``scipy.stats.norm.ppf``: 3.3 s for 240,000 x 50 on one core. Each of estimate_mi's
-    5 folds transforms its training rows, half of them and the test rows (3.2 s of an
-    18.3 s call at n = 20,000 on the CPU, more of it once the networks run on a GPU).
-    The dense forward transform here computes the
+    5 folds transforms its training rows, half of them and the test rows. The dense
+    forward transform here computes the
     same values (``_interpolated_levels``: the same interpolation, the same bounds,
     ``ndtri`` and clipping; on the CPU equal bit for bit) with one batched binary
     search over all columns in torch, on torch's threads, or on a CUDA device.
@@ -58,10 +59,12 @@ class _NormalScores(QuantileTransformer):
     Parameters
     ----------
     device : "auto", "cpu" or "cuda", default="auto"
-        Where the transform runs: "auto" is a CUDA device where torch sees one and the
-        array has at least 2^20 values (below that the transfers cost more than the
-        search), else the CPU. On CUDA, float32 results equal the CPU's bit for bit
-        as far as measured, float64 ones to rounding.
+        Where the transform runs. "auto" is the CPU until the CUDA path has passed
+        ``scripts/gpu_check.sh`` on a real GPU (``skmi._graphs.GPU_EVIDENCE``; issue 23);
+        then a CUDA device where torch sees one and the array has at least 2^20 values
+        (below that the transfers cost more than the search). "cuda" runs there with a
+        warning that it is unverified: its results have not been compared with the
+        CPU's on a GPU (``tests/test_cuda.py`` compares them with scikit-learn's).
     """
 
     def __init__(
@@ -124,8 +127,14 @@ class _NormalScores(QuantileTransformer):
         return X
 
     def _device_for(self, X) -> torch.device:
-        if self.device == "cuda" or (
-            self.device == "auto" and X.size >= _CUDA_MIN_VALUES and torch.cuda.is_available()
+        if self.device == "cuda":
+            warn_unverified("_NormalScores(device='cuda')")
+            return torch.device("cuda")
+        if (
+            self.device == "auto"
+            and _graphs.GPU_EVIDENCE is not None  # off until a GPU run verified it
+            and X.size >= _CUDA_MIN_VALUES
+            and torch.cuda.is_available()
         ):
             return torch.device("cuda")
         return torch.device("cpu")

@@ -162,8 +162,12 @@ class MIClassifier(PriorCorrectedNet):
         optimizer step) in a CUDA graph once per batch shape and replay it: a step of a
         small MLP is dozens of short kernels whose launches otherwise leave the GPU
         waiting. The same samples and updates as the eager loop (Adam and AdamW are
-        made ``capturable``; after 3 eager warm-up steps per batch shape). ``"auto"``:
-        on where it is safe: a CUDA device, the default MLP, Adam, AdamW or SGD,
+        made ``capturable``; after 3 eager warm-up steps per batch shape; the first 3
+        replays of each shape are checked against them and a failed check falls back
+        to eager steps with a ``GraphFallbackWarning``). **No GPU has run this path
+        yet: until ``scripts/gpu_check.sh`` has passed on one (docs/gpu.md),
+        ``"auto"`` means eager and True warns that it is unverified.** Once verified,
+        ``"auto"`` is on where it is safe: a CUDA device, the default MLP, Adam, AdamW or SGD,
         ``precision="float32"`` and no extra ``callbacks`` (a callback may act between
         backward and step, such as gradient clipping, or change the learning rate, such
         as ``LRScheduler``, and a replayed graph would not see it). True insists (and

@@ -15,13 +15,27 @@ sample is seen exactly as in the eager loop.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import warnings
 
 import torch
 
+from skmi._warnings import GraphFallbackWarning, UnverifiedCUDAWarning
+
 # Eager steps of a batch shape before it is captured (as in PyTorch's own examples).
 WARMUP_STEPS = 3
+
+# The GPU run that verified the CUDA-graph paths and the CUDA quantile transform:
+# "GPU name: stored output", or None. Until scripts/gpu_check.sh has passed on a real GPU
+# with this code and its output is stored under docs/gpu-check/ (tests/test_graphs.py
+# reads it), cuda_graphs="auto" means eager, _NormalScores(device="auto") stays on the
+# CPU, and cuda_graphs=True warns that it is unverified (issue 23).
+GPU_EVIDENCE: str | None = None
+
+# The first replays of each captured step are checked against its eager warm-up steps
+# (see ReplayCheck).
+CHECKED_REPLAYS = 3
 # Optimizers whose step can be captured: elementwise updates with a capturable form
 # (Adam, AdamW) or no step count at all (SGD).
 GRAPH_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
@@ -63,7 +77,7 @@ def resolve_cuda_graphs(net) -> bool:
     setting = getattr(net, "cuda_graphs", False)  # nets other than MIClassifier: off
     obstacles = graph_obstacles(net)
     if isinstance(setting, str):  # "auto"
-        return not obstacles and net.module is None
+        return not obstacles and net.module is None and GPU_EVIDENCE is not None
     if not setting:
         return False
     if obstacles:
@@ -71,7 +85,89 @@ def resolve_cuda_graphs(net) -> bool:
             f"cuda_graphs=True cannot capture the training step: {'; '.join(obstacles)}. "
             "Use cuda_graphs='auto' or False."
         )
+    warn_unverified("cuda_graphs=True")
     return True
+
+
+def warn_unverified(what: str) -> None:
+    """Warn that ``what`` asks for a CUDA path no GPU run has verified yet."""
+    if GPU_EVIDENCE is None:
+        warnings.warn(
+            f"{what}: skmi's CUDA-graph and CUDA-transform paths have not yet passed "
+            "scripts/gpu_check.sh on a GPU (docs/gpu.md). They check their first replays "
+            "and fall back to eager steps where a check fails, but are unverified; the "
+            "default ('auto') runs eagerly until a GPU run has verified them.",
+            UnverifiedCUDAWarning,
+            stacklevel=4,
+        )
+
+
+class ReplayCheck:
+    """The check of a captured step's first replays against its eager warm-up steps.
+
+    A replayed step is an eager step on a new batch of the same data, a few updates
+    later: its loss is one more draw of the warm-up steps' batch losses, and lower as
+    training goes on. A replay is accepted when its loss (each member's, for a stack)
+    and the weights it leaves are finite and the loss is at most the warm-up losses'
+    largest plus 3 times their spread plus their mean: 3 spreads of batch-to-batch noise,
+    and the mean again because three draws show the spread poorly, and batches of a few
+    rows (a ragged last batch, a small table's batch of 8) can read twice the mean
+    when they hold rare-class rows. A tighter margin (a quarter of the mean) rejected
+    correct replays of batch-8 stacks in the CPU tests. What a wrong graph does (stale
+    buffers, updates lost or applied to freed memory) makes a loss or weight NaN or
+    sends the loss up, as divergence does; a loss that falls is never rejected.
+    """
+
+    def __init__(self):
+        self.warmup: list = []  # the eager warm-up losses (tensors: one read at capture)
+        self.ceiling = None
+        self.checked = 0
+
+    def record(self, loss: torch.Tensor) -> None:
+        self.warmup.append(loss.detach().float().clone())
+
+    def due(self) -> bool:
+        return self.checked < CHECKED_REPLAYS
+
+    def accepts(self, loss: torch.Tensor, params, keep=None) -> bool:
+        """Whether the replay that gave ``loss`` (and left ``params``) passes; reads
+        the device (a sync), only for the first replays. ``keep``: which members of a
+        stack are checked (parked ones are not)."""
+        self.checked += 1
+        if self.ceiling is None:
+            warmup = torch.stack(self.warmup)  # (steps,) or (steps, members)
+            spread = warmup.std(0) if len(self.warmup) > 1 else torch.zeros_like(warmup[0])
+            margin = 3 * spread + warmup.mean(0).abs()
+            self.ceiling = warmup.max(0).values + margin
+        loss = loss.detach().float()
+        ok = torch.isfinite(loss) & (loss <= self.ceiling)
+        ok = (ok if keep is None else ok | ~keep).all()
+        finite = torch.stack([torch.isfinite(p).all() for p in params]).all()
+        return bool(ok & finite)
+
+
+def snapshot(params, optimizer) -> tuple:
+    """The parameters' and the optimizer's state, to undo a step (a rejected replay)."""
+    return [p.detach().clone() for p in params], copy.deepcopy(optimizer.state_dict())
+
+
+def restore(params, optimizer, saved) -> None:
+    values, optimizer_state = saved
+    with torch.no_grad():
+        for p, value in zip(params, values, strict=True):
+            p.copy_(value)
+    optimizer.load_state_dict(optimizer_state)
+
+
+def warn_fallback(what: str) -> None:
+    warnings.warn(
+        f"A {what} replayed from a CUDA graph failed its check (a loss or weight not "
+        "finite, or a loss far above its eager warm-up steps'); the step was undone and "
+        "run eagerly, and training goes on eagerly. Please report this with "
+        "scripts/gpu_check.sh's output.",
+        GraphFallbackWarning,
+        stacklevel=4,
+    )
 
 
 @contextlib.contextmanager
@@ -157,14 +253,34 @@ class GraphedTrainStep:
         if shape.graph is None and self.capture and shape.eager_steps >= WARMUP_STEPS:
             self._capture(shape, fit_params)
         if shape.graph is not None:
-            shape.graph.replay()
+            self._replay(shape, fit_params)
         elif self.capture:  # a warm-up step, on a side stream as capture needs
             on_side_stream(lambda: self._step(shape, fit_params))
+            shape.check.record(shape.loss)
         else:
             with quiet_capturable():
                 self._step(shape, fit_params)
         # the static loss is overwritten by the next step: keep this one (on the device)
         return {"loss": shape.loss.detach().clone(), "y_pred": shape.out}
+
+    def _replay(self, shape, fit_params) -> None:
+        """Replay the shape's graph; its first replays are checked (`ReplayCheck`), and
+        one that fails is undone and run eagerly, as is every step after it."""
+        if not shape.check.due():
+            shape.graph.replay()
+            return
+        params = list(self.net.module_.parameters())
+        saved = snapshot(params, self.net.optimizer_)
+        shape.graph.replay()
+        if shape.check.accepts(shape.loss, params):
+            return
+        restore(params, self.net.optimizer_, saved)
+        self.capture = False
+        for other in self.shapes.values():
+            other.graph = None
+        warn_fallback("training step")
+        with quiet_capturable():
+            self._step(shape, fit_params)
 
     def _step(self, shape, fit_params) -> None:
         net = self.net
@@ -197,6 +313,7 @@ class _Shape:
         self.loss = None
         self.graph = None
         self.eager_steps = 0
+        self.check = ReplayCheck()
 
 
 class GraphedForward:

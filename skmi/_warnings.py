@@ -21,3 +21,14 @@ class NonFiniteLossError(ValueError):
     """A fit's loss was NaN or infinite before any epoch finished with finite losses:
     there are no trained weights to return. A ValueError, so estimate_mi leaves such a
     candidate out as it does any candidate that cannot be fitted."""
+
+
+class UnverifiedCUDAWarning(UserWarning):
+    """A CUDA path that has not yet passed ``scripts/gpu_check.sh`` on a real GPU (CUDA
+    graphs, the CUDA quantile transform) was asked for explicitly."""
+
+
+class GraphFallbackWarning(RuntimeWarning):
+    """A step replayed from a CUDA graph failed its check (a loss or weight that is not
+    finite, or a loss far above the eager warm-up steps'): the step was undone, run
+    eagerly, and the fit goes on eagerly."""

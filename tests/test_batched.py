@@ -2,6 +2,7 @@
 
 import itertools
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -227,3 +228,42 @@ def test_the_capture_logic_with_recorded_steps_trains_as_the_eager_stack(monkeyp
     assert len(captures) == 3 and captures[0] == _batched.WARMUP_STEPS
     assert steps[: captures[0]] == [4] * captures[0]
     assert sorted(set(steps)) == [1, 2, 4]
+
+
+def test_a_replayed_stack_step_that_fails_its_check_is_undone_and_training_goes_on_eagerly(
+    monkeypatch,
+):
+    from skmi import _batched
+    from skmi._warnings import GraphFallbackWarning
+
+    eager = train_members(_stopping_members(), batch_size=8)
+    monkeypatch.setattr(_batched, "can_capture", lambda device: True)
+    monkeypatch.setattr(_batched, "capturable_optimizer_kwargs", lambda opt, kwargs: kwargs)
+    monkeypatch.setattr(_batched, "on_side_stream", lambda run: run())
+    replays = []
+
+    def record(run, what):
+        def replay():
+            replays.append(what)
+            run()
+            if len(replays) == 2:  # the second replay leaves a member's weights NaN
+                with torch.no_grad():
+                    graph_stack[0].params[0][1].fill_(float("nan"))
+
+        return SimpleNamespace(replay=replay)
+
+    graph_stack = []
+    original_capture = _batched._Stack._capture
+
+    def keep(self):
+        graph_stack.append(self)
+        original_capture(self)
+
+    monkeypatch.setattr(_batched._Stack, "_capture", keep)
+    monkeypatch.setattr(_batched, "captured", record)
+    with pytest.warns(GraphFallbackWarning, match="batched training step"):
+        checked = train_members(_stopping_members(), batch_size=8, cuda_graphs=True)
+    assert len(replays) == 2  # eager after the failed check
+    for a, b in zip(eager, checked, strict=True):
+        assert torch.allclose(_flat(a.weights), _flat(b.weights), atol=1e-6)
+        assert b.train_loss == pytest.approx(a.train_loss, abs=1e-6)

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.preprocessing import QuantileTransformer
 
 from skmi import _crossfit, estimate_mi
@@ -74,6 +75,21 @@ def test_normal_scores_check_their_device():
     ours = _NormalScores(output_distribution="normal", device="cpu").fit(X)
     assert ours._device_for(X).type == "cpu"
     assert _NormalScores(device="auto")._device_for(X).type == "cpu"  # 350 values: the CPU
+
+
+def test_the_cuda_transform_stays_off_until_a_gpu_run_verified_it(monkeypatch):
+    from skmi import _graphs
+    from skmi._warnings import UnverifiedCUDAWarning
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    big = np.zeros((2**14, 64))  # 2^20 values: large enough for the GPU
+    assert _graphs.GPU_EVIDENCE is None  # no stored GPU run yet (docs/gpu-check/)
+    assert _NormalScores(device="auto")._device_for(big).type == "cpu"
+    with pytest.warns(UnverifiedCUDAWarning, match="not yet passed scripts/gpu_check.sh"):
+        assert _NormalScores(device="cuda")._device_for(big).type == "cuda"
+    monkeypatch.setattr(_graphs, "GPU_EVIDENCE", "a GPU: docs/gpu-check/")
+    assert _NormalScores(device="auto")._device_for(big).type == "cuda"
+    assert _NormalScores(device="auto")._device_for(big[:10]).type == "cpu"
 
 
 def test_sharing_keeps_user_pipelines_with_more_steps_as_they_are(monkeypatch):

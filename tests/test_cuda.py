@@ -12,13 +12,46 @@ import torch
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from skmi import MIClassifier, MIScorer
+from skmi._classifier import SINGLE_NETWORK
+from skmi._warnings import UnverifiedCUDAWarning
 
 from ._tasks import gaussian_task
 
 pytestmark = [
     pytest.mark.cuda,
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+    # these tests ask for the unverified paths on purpose; a replay that fails its
+    # check (and falls back to eager steps) is a failure here
+    pytest.mark.filterwarnings("ignore::skmi._warnings.UnverifiedCUDAWarning"),
+    pytest.mark.filterwarnings("error::skmi._warnings.GraphFallbackWarning"),
 ]
+
+
+@pytest.fixture
+def replays(monkeypatch):
+    """Every CUDA-graph replay of the test, counted: the path was taken."""
+    counted = []
+    original = torch.cuda.CUDAGraph.replay
+    monkeypatch.setattr(
+        torch.cuda.CUDAGraph, "replay", lambda self: counted.append(1) or original(self)
+    )
+    return counted
+
+
+@pytest.fixture
+def batched(monkeypatch):
+    """The number of members of each batched training: the batched path was taken."""
+    from skmi import _together
+
+    sizes = []
+    original = _together.train_members
+
+    def counted(members, **kwargs):
+        sizes.append(len(members))
+        return original(members, **kwargs)
+
+    monkeypatch.setattr(_together, "train_members", counted)
+    return sizes
 
 
 @pytest.fixture(scope="module")
@@ -112,16 +145,27 @@ def test_bf16_autocast_trains_and_predicts_like_float32(task):
     assert np.mean(bf16.predict(X) == fp32.predict(X)) > 0.95
 
 
-def test_networks_trained_together_on_cuda_equal_their_own_fits(task):
+def test_networks_trained_together_on_cuda_equal_their_own_fits(task, batched):
     # one batch an epoch: the stacked CUDA training must reproduce each model's own fit
-    from skmi._together import fit_together, pays_to_batch
+    # (the single network: the 4-member default does not train in a batch)
+    from skmi._together import fit_together, network_of, pays_to_batch
 
     X, y, _ = task
-    settings = {"device": "cuda", "batch_size": 4096, "max_epochs": 10, "dropout": 0.0}
+    settings = {
+        "device": "cuda",
+        "batch_size": 4096,
+        "max_epochs": 10,
+        "dropout": 0.0,
+        "cuda_graphs": False,
+        **SINGLE_NETWORK,
+    }
     rows = [np.arange(0, 3000), np.arange(0, 2000)]
     jobs = [(MIClassifier(**settings, random_state=s), X[r], y[r]) for s, r in enumerate(rows)]
+    assert all(network_of(net) is not None for net, _, _ in jobs)
     assert pays_to_batch([net for net, _, _ in jobs], 10**6)
-    for s, (r, model) in enumerate(zip(rows, fit_together(jobs), strict=True)):
+    fitted = fit_together(jobs)
+    assert batched == [2]  # both trained as one stack
+    for s, (r, model) in enumerate(zip(rows, fitted, strict=True)):
         assert next(model.module_.parameters()).is_cuda
         alone = MIClassifier(**settings, random_state=s).fit(X[r], y[r])
         np.testing.assert_allclose(
@@ -129,19 +173,21 @@ def test_networks_trained_together_on_cuda_equal_their_own_fits(task):
         )
 
 
-def test_batched_networks_replayed_from_cuda_graphs_match_their_eager_training(task, monkeypatch):
+def test_batched_networks_replayed_from_cuda_graphs_match_their_eager_training(
+    task, replays, batched
+):
     # five members of different sizes that stop at different epochs: parked members,
     # compaction and recapture all happen; the results must be the eager ones
     from skmi._together import fit_together
 
     X, y, _ = task
-    replays = []
-    original = torch.cuda.CUDAGraph.replay
-    monkeypatch.setattr(
-        torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
-    )
     settings = dict(
-        device="cuda", batch_size=128, dropout=0.0, early_stopping=True, n_iter_no_change=3
+        device="cuda",
+        batch_size=128,
+        dropout=0.0,
+        early_stopping=True,
+        n_iter_no_change=3,
+        **SINGLE_NETWORK,
     )
     sizes = (3000, 2500, 2000, 1500, 1000)
 
@@ -158,9 +204,10 @@ def test_batched_networks_replayed_from_cuda_graphs_match_their_eager_training(t
         ]
         return fit_together(jobs)
 
-    graphed = fitted("auto")
+    graphed = fitted(True)
     n_replays = len(replays)
     eager = fitted(False)
+    assert batched == [5, 5]  # each time one stack of five
     assert n_replays > 100 and len(replays) == n_replays
     for a, b in zip(graphed, eager, strict=True):
         assert len(a.history) == len(b.history)
@@ -168,22 +215,22 @@ def test_batched_networks_replayed_from_cuda_graphs_match_their_eager_training(t
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
-def test_cuda_graph_training_matches_the_eager_steps(task, monkeypatch, dropout):
+def test_cuda_graph_training_matches_the_eager_steps(task, replays, dropout):
     from skmi import _graphs
 
     X, y, _ = task  # 3,000 rows, batch 256: a ragged last batch of 184
-    replays = []
-    original = torch.cuda.CUDAGraph.replay
-    monkeypatch.setattr(
-        torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
-    )
     params = dict(
-        device="cuda", max_epochs=8, early_stopping=False, dropout=dropout, random_state=0
+        device="cuda",
+        max_epochs=8,
+        early_stopping=False,
+        dropout=dropout,
+        random_state=0,
+        cuda_graphs=True,
     )
     graphed = MIClassifier(**params).fit(X, y)
     assert graphed.cuda_graphs_ is True
     n_replays = len(replays)
-    eager = MIClassifier(cuda_graphs=False, **params).fit(X, y)
+    eager = MIClassifier(**{**params, "cuda_graphs": False}).fit(X, y)
     assert eager.cuda_graphs_ is False and len(replays) == n_replays
     # 12 batches an epoch, 8 epochs; all but the 3 warm-up steps of each shape replay
     assert n_replays == 12 * 8 - 2 * _graphs.WARMUP_STEPS
@@ -193,25 +240,22 @@ def test_cuda_graph_training_matches_the_eager_steps(task, monkeypatch, dropout)
     np.testing.assert_allclose(graphed.predict_proba(X), eager.predict_proba(X), atol=1e-4)
 
 
-def test_cuda_graphs_with_early_stopping_keep_the_best_weights(task):
+def test_cuda_graphs_with_early_stopping_keep_the_best_weights(task, replays):
     X, y, _ = task
     params = dict(device="cuda", max_epochs=60, early_stopping=True, random_state=0)
-    graphed = MIClassifier(n_iter_no_change=3, **params).fit(X, y)
+    graphed = MIClassifier(n_iter_no_change=3, cuda_graphs=True, **params).fit(X, y)
+    assert graphed.cuda_graphs_ is True and len(replays) > 100
     eager = MIClassifier(n_iter_no_change=3, cuda_graphs=False, **params).fit(X, y)
     assert len(graphed.history) == len(eager.history)
     np.testing.assert_allclose(graphed.predict_proba(X), eager.predict_proba(X), atol=1e-4)
 
 
-def test_cuda_graph_prediction_matches_the_eager_pass(task, monkeypatch):
+def test_cuda_graph_prediction_matches_the_eager_pass(task, replays):
     X, y, _ = task
-    clf = MIClassifier(device="cuda", max_epochs=3, random_state=0).fit(X, y)
+    clf = MIClassifier(device="cuda", max_epochs=3, random_state=0, cuda_graphs=True).fit(X, y)
     assert clf.cuda_graphs_ is True
     X_many = np.tile(X, (17, 1))  # 51,000 rows: 12 batches of 4,096 and one of 1,848
-    replays = []
-    original = torch.cuda.CUDAGraph.replay
-    monkeypatch.setattr(
-        torch.cuda.CUDAGraph, "replay", lambda self: replays.append(1) or original(self)
-    )
+    replays.clear()
     graphed = clf.predict_proba(X_many)
     from skmi import _graphs
 
@@ -222,15 +266,38 @@ def test_cuda_graph_prediction_matches_the_eager_pass(task, monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_normal_scores_on_cuda_equal_scikit_learns(dtype):
+def test_normal_scores_on_cuda_equal_scikit_learns(dtype, monkeypatch):
     from sklearn.preprocessing import QuantileTransformer
 
+    from skmi import _candidates
     from skmi._candidates import _NormalScores
 
     from .test_candidates import _awkward_table
 
+    devices = []
+    original = _candidates._interpolated_levels
+
+    def recorded(x, *args):
+        devices.append(x.device.type)
+        return original(x, *args)
+
+    monkeypatch.setattr(_candidates, "_interpolated_levels", recorded)
     X = _awkward_table(20000, dtype)
     theirs = QuantileTransformer(output_distribution="normal", random_state=0).fit(X)
     ours = _NormalScores(output_distribution="normal", random_state=0, device="cuda").fit(X)
     for Z in (X, _awkward_table(3000, dtype, seed=1) * 2):
         np.testing.assert_array_equal(ours.transform(Z), theirs.transform(Z))
+    assert devices and set(devices) == {"cuda"}  # the search ran on the GPU
+
+
+def test_defaults_on_cuda_run_eagerly_until_verified(task, replays):
+    from skmi import _graphs
+
+    X, y, _ = task
+    clf = MIClassifier(device="cuda", max_epochs=2, random_state=0).fit(X, y)
+    clf.predict_proba(np.tile(X, (10, 1)))
+    assert clf.cuda_graphs_ is (_graphs.GPU_EVIDENCE is not None)
+    if _graphs.GPU_EVIDENCE is None:
+        assert replays == []
+        with pytest.warns(UnverifiedCUDAWarning):
+            MIClassifier(device="cuda", max_epochs=1, cuda_graphs=True).fit(X, y)

@@ -120,7 +120,10 @@ def test_the_capture_logic_with_recorded_steps_fits_and_predicts_as_the_eager_ne
     monkeypatch.setattr(_training, "capturable_optimizer_kwargs", lambda opt, kwargs: kwargs)
     monkeypatch.setattr(_graphs, "on_side_stream", lambda run: run())
     monkeypatch.setattr(_graphs, "captured", record)
-    replayed = MIClassifier(random_state=0, num_threads=1, device="cpu", **params).fit(X, y)
+    with pytest.warns(_graphs.UnverifiedCUDAWarning):
+        replayed = MIClassifier(
+            random_state=0, num_threads=1, device="cpu", cuda_graphs=True, **params
+        ).fit(X, y)
     assert replayed.cuda_graphs_ is True and len(replayed.history) == 12
     np.testing.assert_allclose(
         replayed.history[:, "train_loss"], eager.history[:, "train_loss"], rtol=1e-6
@@ -155,7 +158,19 @@ def _net(**attributes):
     return SimpleNamespace(**{**defaults, **attributes})
 
 
-def test_auto_captures_only_where_it_is_safe():
+def test_auto_is_eager_until_a_gpu_run_verified_the_graphs(monkeypatch):
+    from skmi._warnings import UnverifiedCUDAWarning
+
+    assert _graphs.GPU_EVIDENCE is None  # no stored GPU run yet (docs/gpu-check/)
+    assert not _graphs.resolve_cuda_graphs(_net())
+    with pytest.warns(UnverifiedCUDAWarning, match="cuda_graphs=True.*not yet passed"):
+        assert _graphs.resolve_cuda_graphs(_net(cuda_graphs=True))
+    monkeypatch.setattr(_graphs, "GPU_EVIDENCE", "a GPU: docs/gpu-check/")
+    assert _graphs.resolve_cuda_graphs(_net())
+
+
+def test_auto_captures_only_where_it_is_safe(monkeypatch):
+    monkeypatch.setattr(_graphs, "GPU_EVIDENCE", "a GPU: docs/gpu-check/")
     assert _graphs.resolve_cuda_graphs(_net())
     assert not _graphs.resolve_cuda_graphs(_net(device="cpu"))
     assert not _graphs.resolve_cuda_graphs(_net(optimizer=torch.optim.LBFGS))
@@ -194,3 +209,96 @@ def test_adam_and_adamw_are_made_capturable():
     assert _graphs.capturable_optimizer_kwargs(torch.optim.Adam, {"capturable": False}) == {
         "capturable": False
     }
+
+
+def _recorded_graphs(monkeypatch, corrupt=None):
+    """CUDA graphs replaced by recorded steps on the CPU (as above); ``corrupt(replay)``
+    may spoil the n-th replay after it ran (what a wrong graph would do)."""
+    replays = []
+
+    def record(run, what):
+        def replay():
+            replays.append(what)
+            run()
+            if corrupt is not None:
+                corrupt(len(replays))
+
+        return SimpleNamespace(replay=replay)
+
+    monkeypatch.setattr(_graphs, "can_capture", lambda device: True)
+    monkeypatch.setattr(_training, "capturable_optimizer_kwargs", lambda opt, kwargs: kwargs)
+    monkeypatch.setattr(_graphs, "on_side_stream", lambda run: run())
+    monkeypatch.setattr(_graphs, "captured", record)
+    monkeypatch.setattr(_graphs, "GPU_EVIDENCE", "a GPU: docs/gpu-check/")
+    return replays
+
+
+@pytest.mark.parametrize("spoil", ["nan weights", "loss far up"])
+def test_a_replayed_step_that_fails_its_check_is_undone_and_the_fit_goes_on_eagerly(
+    task, monkeypatch, spoil
+):
+    X, y, _ = task
+    params = dict(max_epochs=6, batch_size=64, early_stopping=False, dropout=0.0, n_members=1)
+    eager = MIClassifier(random_state=0, num_threads=1, device="cpu", **params).fit(X, y)
+    nets = []
+    original_init = _graphs.GraphedTrainStep.__init__
+
+    def keep(self, net, capture):
+        nets.append(net)
+        original_init(self, net, capture)
+
+    monkeypatch.setattr(_graphs.GraphedTrainStep, "__init__", keep)
+
+    def corrupt(n):
+        if n != 2:  # the second replay (a checked one) goes wrong
+            return
+        step = nets[0]._graph_step
+        shape = next(s for s in step.shapes.values() if s.graph is not None)
+        with torch.no_grad():
+            if spoil == "nan weights":
+                next(nets[0].module_.parameters()).fill_(float("nan"))
+            else:
+                shape.loss = shape.loss * 10 + 10
+
+    replays = _recorded_graphs(monkeypatch, corrupt)
+    with pytest.warns(_graphs.GraphFallbackWarning, match="undone and run eagerly"):
+        checked = MIClassifier(random_state=0, num_threads=1, device="cpu", **params).fit(X, y)
+    assert checked.cuda_graphs_ is True
+    assert replays.count("training step") == 2  # none after the failed one
+    # the spoilt step was undone and run eagerly: the fit is the eager fit
+    np.testing.assert_allclose(
+        checked.history[:, "train_loss"], eager.history[:, "train_loss"], rtol=1e-6
+    )
+    np.testing.assert_allclose(checked.predict_proba(X), eager.predict_proba(X), atol=1e-6)
+
+
+def test_the_replay_check_accepts_a_falling_loss_and_rejects_a_rise():
+    check = _graphs.ReplayCheck()
+    for loss in (0.70, 0.69, 0.71):
+        check.record(torch.tensor(loss))
+    weights = [torch.ones(3)]
+    assert check.accepts(torch.tensor(0.2), weights)  # a loss that falls
+    assert check.accepts(torch.tensor(1.4), weights)  # 0.71 + 3 * 0.01 + 0.70 = 1.44
+    assert not check.accepts(torch.tensor(1.5), weights)
+    assert not check.due()  # the first 3 replays only
+    stack = _graphs.ReplayCheck()
+    for losses in ([0.7, 1.1], [0.6, 1.0], [0.65, float("nan")]):
+        stack.record(torch.tensor(losses))
+    keep = torch.tensor([True, False])  # the second member is parked
+    assert stack.accepts(torch.tensor([0.6, float("nan")]), weights, keep=keep)
+    assert not stack.accepts(torch.tensor([0.6, 0.5]), [torch.tensor([float("nan")])])
+
+
+def test_the_gpu_evidence_names_a_stored_passing_run():
+    # cuda_graphs="auto" and the CUDA transform turn on only from a stored GPU run
+    # (issue 23): GPU_EVIDENCE is "GPU name: folder under docs/gpu-check/"
+    from pathlib import Path
+
+    evidence = _graphs.GPU_EVIDENCE
+    if evidence is None:
+        return
+    gpu, folder = (part.strip() for part in evidence.split(":", 1))
+    stored = Path(__file__).parents[1] / folder
+    tests = (stored / "cuda_tests.txt").read_text()
+    assert " passed" in tests and "failed" not in tests and "skipped" not in tests
+    assert gpu and gpu in (stored / "environment.txt").read_text()
