@@ -117,6 +117,7 @@ def build_report(args, info, result, notes) -> dict:
         "stderr_nats": result.stderr,
         "entropy_nats": result.entropy,
         "entropy_bits": result.entropy / ln2,
+        "entropy_upper_nats": result.entropy_upper,
         "fraction_of_entropy": result.fraction_of_entropy,
         "per_class_nats": {str(k): v for k, v in result.per_class.items()},
         "balanced_accuracy": result.balanced_accuracy,

@@ -128,7 +128,9 @@ def estimate_mi(
     >>> result = estimate_mi(X, y, estimator=LogisticRegression(), random_state=0)
     >>> round(truth, 3), bool(abs(result.mi - truth) < 0.05)
     (0.221, True)
-    >>> bool(0 <= result.ci[0] <= result.mi <= result.ci[1] <= result.entropy)
+    >>> bool(0 <= result.ci[0] <= result.mi <= result.entropy)
+    True
+    >>> bool(result.mi <= result.ci[1] <= result.entropy_upper <= np.log(2))
     True
     """
     X, y, labels, y_index = _checked_inputs(X, y, confidence)

@@ -171,6 +171,13 @@ _MODELS = {
     ),
     "unequal_covariance": lambda: _gaussian(np.zeros((2, 4)), [0.5, 0.5], scales=[1.0, 1.8]),
     "student_t": lambda: _student_t([[0.0, 0.0], [1.5, 1.5]], [0.7, 0.3], df=2.0),
+    # rare classes (issue 23): a 3 % class nearly separable (its mean 4 apart in 1-d,
+    # with two noise coordinates), and four 3 % classes around a common one
+    "rare_nearly_separable": lambda: _gaussian([[0.0, 0.0, 0.0], [4.0, 0.0, 0.0]], [0.97, 0.03]),
+    "several_rare": lambda: _gaussian(
+        [[0.0, 0.0, 0.0, 0.0]] + [list(3.0 * row) for row in np.eye(4)],
+        [0.88, 0.03, 0.03, 0.03, 0.03],
+    ),
     "multimodal": lambda: _gaussian_mixture_classes(
         [[[-3.0, 0.0], [3.0, 0.0]], [[0.0, -3.0], [0.0, 3.0]], [[0.0, 0.0]]], [0.4, 0.4, 0.2]
     ),
@@ -226,6 +233,16 @@ def _near_deterministic_generate(k, noise):
         return np.column_stack([x, rng.standard_normal(n)]), y
 
     return generate
+
+
+def _rare_separable_generate(n, rng):
+    # class 1 (3 %) has x1 in [2, 3], class 0 in [-1, 1]: a gap, so H(Y|X) = 0
+    y = (rng.random(n) < _RARE_PRIOR).astype(int)
+    x1 = np.where(y == 1, rng.uniform(2, 3, n), rng.uniform(-1, 1, n))
+    return np.column_stack([x1, rng.standard_normal((n, 2))]), y
+
+
+_RARE_PRIOR = 0.03
 
 
 def _independent_generate(n, rng):
@@ -294,6 +311,22 @@ TASKS: dict[str, _Task] = {
         lambda: Truth(0.0, 0.0, "exact"),
         _independent_generate,
     ),
+    "rare_separable": _Task(
+        "a 3 % class that x1 separates perfectly (a gap between [-1, 1] and [2, 3]), plus "
+        "2 noise features: MI = H(Y) exactly",
+        lambda: Truth(_entropy([1 - _RARE_PRIOR, _RARE_PRIOR]), 0.0, "exact"),
+        _rare_separable_generate,
+    ),
+    "rare_nearly_separable": _Task(
+        "a 3 % Gaussian class 4 standard deviations from the other in 3-d: nearly separable",
+        lambda: _model_truth("rare_nearly_separable"),
+        _from_model("rare_nearly_separable"),
+    ),
+    "several_rare": _Task(
+        "5 Gaussian classes in 4-d: four of 3 % each, 3 apart from a common one (88 %)",
+        lambda: _model_truth("several_rare"),
+        _from_model("several_rare"),
+    ),
     "near_deterministic": _Task(
         "y = floor(x), x uniform on [0, 4), 1% of labels replaced, plus a noise feature: "
         "MI close to H(Y), exact",
@@ -359,7 +392,7 @@ def list_tasks() -> dict[str, str]:
     >>> from skmi.datasets import list_tasks
     >>> tasks = list_tasks()
     >>> len(tasks), tasks["xor"][:29]
-    (12, 'y = XOR of the signs of x1, x')
+    (15, 'y = XOR of the signs of x1, x')
     """
     return {name: task.description for name, task in TASKS.items()}
 

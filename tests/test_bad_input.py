@@ -148,4 +148,5 @@ def test_a_class_with_fewer_samples_than_folds_is_explained():
         result = estimate_mi(X, labels, estimator=LogisticRegression(), cv=5, random_state=0)
     # the training parts that lack the class give it the prior's share, never -inf
     assert np.all(np.isfinite(result.pmi))
-    assert 0 <= result.ci[0] <= result.mi <= result.ci[1] <= result.entropy
+    assert 0 <= result.ci[0] <= result.mi <= result.entropy
+    assert result.mi <= result.ci[1] <= result.entropy_upper <= np.log(4)

@@ -258,7 +258,8 @@ def test_every_reported_value_respects_the_bounds(task):
         warnings.simplefilter("ignore")  # near_deterministic: classes smaller than cv
         result = estimate_mi(X, y, estimator=LogisticRegression(C=10.0), random_state=0)
     h = result.entropy
-    assert 0 <= result.ci[0] <= result.mi <= result.ci[1] <= h
+    assert 0 <= result.ci[0] <= result.mi <= h
+    assert result.mi <= result.ci[1] <= result.entropy_upper <= np.log(len(result.labels))
     assert np.all((result.fold_mi >= 0) & (result.fold_mi <= h))
     prior = np.bincount(result.y_index) / len(y)
     shares = np.array(list(result.per_class.values()))
@@ -606,3 +607,29 @@ def test_the_extrapolated_estimate_never_falls_below_the_ensemble_reading():
     )
     assert result.correction == 0.0 and result.mi == result.lower_bound
     assert result.ci[0] <= result.mi <= result.ci[1]
+
+
+def test_the_entropy_upper_limit_of_the_population():
+    from skmi._result import entropy_upper_limit
+
+    h = float(-(0.97 * np.log(0.97) + 0.03 * np.log(0.03)))
+    limit = entropy_upper_limit([970, 30], 0.95, h)
+    # about h + 1.96 standard errors of the plug-in entropy (0.0187 at n = 1,000)
+    assert h + 0.025 < limit < h + 0.05
+    assert entropy_upper_limit([970, 30], 0.5, h) < limit  # a lower confidence, lower
+    assert entropy_upper_limit([500, 500], 0.95, np.log(2)) == np.log(2)  # never past log K
+    more = entropy_upper_limit([9700, 300], 0.95, h)
+    assert h < more < h + 0.012  # ten times the rows: a third of the margin
+    assert entropy_upper_limit([1000, 0], 0.95, 0.0) > 0  # an unseen class may exist
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_interval_of_a_separable_rare_class_may_pass_the_samples_entropy(seed):
+    # issue 23: a 3 % class the features separate; truth = the population's H(Y). Capped
+    # at the sample's H(Y), the interval missed the truth whenever the sample held fewer
+    # rare rows than 3 %; now its top may reach the population's upper limit
+    X, y, truth = make_task("rare_separable", 1000, random_state=seed)
+    result = estimate_mi(X, y, estimator=LogisticRegression(C=100.0), random_state=0)
+    assert result.mi <= result.entropy  # the estimate stays within the sample's bound
+    assert result.entropy < result.ci[1] <= result.entropy_upper < np.log(2)
+    assert result.ci[0] <= truth <= result.ci[1]
