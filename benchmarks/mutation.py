@@ -64,6 +64,17 @@ def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (centre - half, centre + half)
 
 
+def kept(mutant: str, functions: list[str]) -> bool:
+    """Whether a mutant is in the run: its module is not restricted by ``functions``
+    (``MODULE:f1,f2``), or its function is one of those named."""
+    for spec in functions:
+        module, _, names = spec.partition(":")
+        if module_of(mutant) == module:
+            function = mutant[len(module) + 3 :].split("__mutmut_")[0]  # after ".x_"
+            return function in names.split(",")
+    return True
+
+
 def module_of(mutant: str) -> str:
     match = re.match(r"(skmi(?:\.\w+)*?)\.x", mutant)
     return match.group(1) if match else mutant.split("__mutmut_")[0]
@@ -74,6 +85,15 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--out", default="docs/benchmarks")
     parser.add_argument("--sample", type=int, default=0, help="mutants tested per module (0: all)")
+    parser.add_argument(
+        "--functions",
+        nargs="*",
+        default=[
+            "skmi._mlp:feature_quantiles,_after,normal_scores,_register_quantiles,_scaled_inputs"
+        ],
+        help="MODULE:f1,f2 keeps that module's mutants to those functions (default: the "
+        "quantile scaling of skmi._mlp)",
+    )
     parser.add_argument(
         "--report-only", action="store_true", help="write the page from the last run"
     )
@@ -101,7 +121,7 @@ def main(argv=None):
                     "skmi._pmi.x_softmax_under_prior__mutmut_1",
                 )
                 generated = statuses(mutmut("results", "--all", "true"))
-            names = sorted(generated)
+            names = [name for name in sorted(generated) if kept(name, args.functions)]
             rng = random.Random(0)
             chosen = []
             for module in sorted({module_of(name) for name in names}):
@@ -112,7 +132,11 @@ def main(argv=None):
             mutmut("run", "--max-children", str(args.jobs), *chosen)
         else:
             mutmut("run", "--max-children", str(args.jobs))
-    found = statuses(mutmut("results", "--all", "true"))
+    found = {
+        name: status
+        for name, status in statuses(mutmut("results", "--all", "true")).items()
+        if kept(name, args.functions)
+    }
     if not found:
         raise SystemExit("mutmut reported no mutants")
     by_module = defaultdict(Counter)

@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 
-from skmi import _graphs
+import skmi._graphs as _graphs
 from skmi._budget import epochs_for_steps, steps_per_epoch
 from skmi._classifier import SINGLE_NETWORK, MIClassifier
 from skmi._graphs import warn_unverified

@@ -94,7 +94,8 @@ class MIClassifier(PriorCorrectedNet):
         six imbalanced tables (``benchmarks/ensemble.py``, 3 folds x 2 seeds, untuned):
         mean balanced accuracy 0.780 against 0.768 for one standardised network and
         0.765 for imbalanced-learn's BalancedRandomForest, at 5.0 times the single
-        network's mean fit time. ``n_members=1, num_embeddings=None,
+        network's mean fit time. Those tables chose the default, so the figures are
+        not a held-out comparison. ``n_members=1, num_embeddings=None,
         input_scaling="standard"`` is the single network of skmi before 0.2
         (``SINGLE_NETWORK`` in ``skmi._classifier``), what ``estimate_mi``'s network
         candidate uses.

@@ -1,0 +1,72 @@
+"""Compare two stored runs of benchmarks/mi_accuracy.py on the tasks and seeds they share.
+
+estimate_mi's mean absolute error and CI coverage per n: the MAE of the new run on the
+(task, seed) pairs of the old one (the same draws, so a change in MAE is the code's), the
+new run's coverage on all its tasks, and the rare-class tasks alone.
+
+Run: python benchmarks/compare_accuracy.py OLD.csv NEW.csv [--out PAGE.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+ESTIMATOR = "skmi estimate_mi"
+RARE = ("rare_separable", "rare_nearly_separable", "several_rare")
+
+
+def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    old, new = (f[f.estimator == ESTIMATOR] for f in (old, new))
+    keys = ["task", "n", "seed"]
+    shared = new.merge(old[keys], on=keys)
+    rows = []
+    for n, group in new.groupby("n"):
+        before = old[old.n == n]
+        after = shared[shared.n == n]
+        rare = group[group.task.isin(RARE)]
+        rows.append(
+            {
+                "n": int(n),
+                "old MAE": before.error.abs().mean() if len(before) else float("nan"),
+                "new MAE, same draws": after.error.abs().mean() if len(after) else float("nan"),
+                "change": (after.error.abs().mean() - before.error.abs().mean())
+                if len(before)
+                else float("nan"),
+                "old coverage": before.covered.mean() if len(before) else float("nan"),
+                "new coverage, same draws": after.covered.mean() if len(after) else float("nan"),
+                "intervals": int(group.covered.notna().sum()),
+                "new coverage, all tasks": group.covered.mean(),
+                "new MAE, all tasks": group.error.abs().mean(),
+                "rare-class coverage": rare.covered.mean(),
+                "rare-class MAE": rare.error.abs().mean(),
+                "out of bounds": int(group.out_of_bounds.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--out")
+    args = parser.parse_args(argv)
+    table = compare(pd.read_csv(args.old), pd.read_csv(args.new))
+    command = f"python benchmarks/compare_accuracy.py {args.old} {args.new}" + (
+        f" --out {args.out}" if args.out else ""
+    )
+    text = (
+        f"# estimate_mi: two runs of mi_accuracy.py compared\n\nCommand: `{command}`\n\n"
+        + table.to_markdown(index=False, floatfmt=".4f")
+        + "\n"
+    )
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
