@@ -18,6 +18,28 @@ ESTIMATOR = "skmi estimate_mi"
 RARE = ("rare_separable", "rare_nearly_separable", "several_rare")
 
 
+def with_sample_cut(frame: pd.DataFrame) -> pd.Series:
+    """Whether each interval would cover with its top cut at the sample's H(Y) (the rule
+    before issue 23), the rest of it unchanged."""
+    top = frame[["ci_high", "entropy"]].min(axis=1)
+    return ((frame.ci_low <= frame.truth) & (frame.truth <= top)).astype(float)
+
+
+def per_rare_task(new: pd.DataFrame) -> pd.DataFrame:
+    new = new[(new.estimator == ESTIMATOR) & new.task.isin(RARE)]
+    return (
+        new.assign(cut=with_sample_cut(new))
+        .groupby("task")
+        .agg(
+            runs=("covered", "size"),
+            coverage=("covered", "mean"),
+            **{"coverage, top cut at the sample's H(Y)": ("cut", "mean")},
+            MAE=("error", lambda e: e.abs().mean()),
+        )
+        .reset_index()
+    )
+
+
 def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     old, new = (f[f.estimator == ESTIMATOR] for f in (old, new))
     keys = ["task", "n", "seed"]
@@ -39,6 +61,7 @@ def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
                 "new coverage, same draws": after.covered.mean() if len(after) else float("nan"),
                 "intervals": int(group.covered.notna().sum()),
                 "new coverage, all tasks": group.covered.mean(),
+                "top cut at the sample's H(Y)": with_sample_cut(group).mean(),
                 "new MAE, all tasks": group.error.abs().mean(),
                 "rare-class coverage": rare.covered.mean(),
                 "rare-class MAE": rare.error.abs().mean(),
@@ -55,12 +78,17 @@ def main(argv=None):
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     table = compare(pd.read_csv(args.old), pd.read_csv(args.new))
+    for column in ("n", "intervals", "out of bounds"):
+        table[column] = table[column].map("{:,}".format)
     command = f"python benchmarks/compare_accuracy.py {args.old} {args.new}" + (
         f" --out {args.out}" if args.out else ""
     )
     text = (
         f"# estimate_mi: two runs of mi_accuracy.py compared\n\nCommand: `{command}`\n\n"
         + table.to_markdown(index=False, floatfmt=".4f")
+        + "\n\nCoverage with the top cut at the sample's H(Y): the same intervals with the "
+        "rule before issue 23 applied to them.\n\n## The rare-class tasks of the new run\n\n"
+        + per_rare_task(pd.read_csv(args.new)).to_markdown(index=False, floatfmt=".4f")
         + "\n"
     )
     print(text)

@@ -220,7 +220,9 @@ def markdown(frame, summary, per_task, command, env):
     lines += [
         "Errors in nats (estimate - truth), over every task and seed. Coverage: share of "
         "(task, seed) pairs whose 95 % CI contains the truth (estimators with a CI). Out of "
-        "bounds: results whose estimate or CI leaves [0, H(Y)]. Failed: runs that raised "
+        "bounds: results whose estimate leaves [0, H(Y)] (the sample's) or whose CI leaves "
+        "[0, the population H(Y)'s upper limit] (skmi's; [0, H(Y)] for the others). Failed: "
+        "runs that raised "
         "(left out of the error columns).",
         "",
     ]
