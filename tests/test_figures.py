@@ -24,18 +24,32 @@ MUST_BE_MARKED = [
     ("README.md", "- MI estimation (issues 3, 12)"),
     ("README.md", "- Rare classes and intervals (issue 23)"),
     ("README.md", "- GPU speed (issue 14, in progress)"),
-    ("docs/comparison.md", "| error bar |"),
+    ("docs/comparison.md", "| | skmi `estimate_mi`"),
+    ("docs/gpu.md", "| n | calls | batched s (mean)"),
+    ("docs/estimation.md", "| n | coverage, 15 tasks"),
     ("docs/estimation.md", "The slowest call at n ≤ 1,000"),
 ]
 
 
 def _paragraphs(text: str) -> list[str]:
-    """Blank-line separated blocks, list items and table rows each their own."""
+    """Blank-line separated blocks, list items each their own; a block that is only a
+    mark belongs to the block before it (a mark on its own line under a table)."""
     blocks = []
     for block in re.split(r"\n\s*\n", text):
-        items = re.split(r"\n(?=- |\| )", block)
-        blocks.extend(items)
+        if blocks and MARK.fullmatch(block.strip()):
+            blocks[-1] += "\n" + block
+            continue
+        blocks.extend(re.split(r"\n(?=- )", block))
     return blocks
+
+
+def _figures(paragraph: str) -> list[str]:
+    """The decimal numbers of a paragraph, outside marks, link targets and code blocks."""
+    if paragraph.lstrip().startswith("```"):
+        return []
+    text = MARK.sub("", paragraph)
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are not figures
+    return DECIMAL.findall(text)
 
 
 def _documents() -> list[Path]:
@@ -58,9 +72,7 @@ def test_every_marked_figure_is_in_its_stored_output():
                 path = ROOT / source
                 assert path.is_file(), f"{doc.name}: the mark names {source}, which does not exist"
                 stored += path.read_text()
-            text = MARK.sub("", paragraph)
-            text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are not figures
-            for figure in DECIMAL.findall(text):
+            for figure in _figures(paragraph):
                 if figure not in stored:
                     missing.append(f"{doc.name}: {figure} not in {sources}")
     assert not missing, "\n".join(missing)
@@ -84,3 +96,31 @@ def test_the_check_finds_a_figure_that_is_not_stored(tmp_path):
         "0.0558",
         "24.1",
     ]
+
+
+# Paragraphs with decimal figures and no mark, per file, when marking began (issue 23):
+# the figures quoted before then, many of them settings rather than measurements. New
+# figures must be marked; marking old ones lowers these ceilings.
+UNMARKED_CEILING = {
+    "README.md": 9,
+    "comparison.md": 6,
+    "estimation.md": 37,
+    "gallery.md": 2,
+    "getting-started.md": 1,
+    "gpu.md": 14,
+    "imbalanced.md": 32,
+    "scaling.md": 2,
+    "theory.md": 2,
+    "workflows.md": 2,
+}
+
+
+def test_no_new_unmarked_figures():
+    grown = {}
+    for doc in _documents():
+        unmarked = sum(
+            1 for p in _paragraphs(doc.read_text()) if _figures(p) and not MARK.search(p)
+        )
+        if unmarked > UNMARKED_CEILING.get(doc.name, 0):
+            grown[doc.name] = unmarked
+    assert not grown, f"paragraphs with figures and no source mark: {grown}"
