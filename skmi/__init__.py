@@ -1,6 +1,6 @@
 """skmi: a neural-network classifier that doubles as a mutual-information estimator."""
 
-from skmi import datasets, metrics
+from skmi import datasets, exceptions, metrics
 from skmi._classifier import MIClassifier
 from skmi._estimate import MIEstimate, default_estimators, estimate_mi
 from skmi._loss import PCSoftmaxLoss
@@ -16,6 +16,7 @@ __all__ = [
     "datasets",
     "default_estimators",
     "estimate_mi",
+    "exceptions",
     "metrics",
     "__version__",
 ]

@@ -26,7 +26,7 @@ LAYERS = [
     {"_scorer", "_candidates", "_together"},
     {"_crossfit", "_result"},
     {"_estimate"},
-    {"metrics", "datasets", "plotting"},
+    {"metrics", "datasets", "plotting", "exceptions"},
     {"__init__"},
     {"_demo"},
     {"_cli"},
