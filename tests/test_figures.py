@@ -35,6 +35,7 @@ def _paragraphs(text: str) -> list[str]:
     """Blank-line separated blocks, list items each their own; a block that is only a
     mark belongs to the block before it (a mark on its own line under a table)."""
     blocks = []
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)  # code is not prose
     for block in re.split(r"\n\s*\n", text):
         if blocks and MARK.fullmatch(block.strip()):
             blocks[-1] += "\n" + block
@@ -102,16 +103,13 @@ def test_the_check_finds_a_figure_that_is_not_stored(tmp_path):
 # the figures quoted before then, many of them settings rather than measurements. New
 # figures must be marked; marking old ones lowers these ceilings.
 UNMARKED_CEILING = {
-    "README.md": 9,
-    "comparison.md": 6,
-    "estimation.md": 37,
-    "gallery.md": 2,
+    "README.md": 4,  # Python and torch versions, tau=1.0: settings, not measurements
+    "estimation.md": 19,
     "getting-started.md": 1,
-    "gpu.md": 14,
-    "imbalanced.md": 32,
-    "scaling.md": 2,
+    "gpu.md": 9,
+    "imbalanced.md": 17,
     "theory.md": 2,
-    "workflows.md": 2,
+    "workflows.md": 1,
 }
 
 
