@@ -86,8 +86,9 @@ class MIEstimate:
         Out-of-fold balanced accuracy of the same mixture, predicting the class with
         the largest ``q(k|x) / pi_k`` (the balanced-error rule).
     bounds_active : tuple of str
-        Which of ``"mi"``, ``"ci"``, ``"per_class"``, ``"fold_mi"`` a bound of
-        ``[0, H(Y)]`` (or a class's ceiling) changed; empty when none did.
+        Which of ``"mi"``, ``"ci"``, ``"per_class"``, ``"fold_mi"`` a bound changed
+        (``[0, H(Y)]``, ``[0, entropy_upper]`` for the interval, or a class's
+        ceiling); empty when none did.
     pmi : ndarray of shape (n_samples,)
         The plain out-of-fold pointwise MI of each sample (no extrapolation), always
         within ``[log w_prior, -log pi_y]``.
