@@ -209,7 +209,9 @@ class _Stack:
                 # optimizer's moments and the libraries' workspaces are allocated here
                 on_side_stream(self._step)
                 if self.eager_steps == 0:
-                    self.check = ReplayCheck()
+                    # each member's -log pi_min (its loss adds tau * log pi; with tau=0, 0)
+                    floor = -self.log_prior[self.rows_tensor, 0].min(-1).values
+                    self.check = ReplayCheck(floor=floor)
                 self.check.record(self.step_losses)
                 self.eager_steps += 1
                 return

@@ -278,9 +278,13 @@ def test_the_replay_check_accepts_a_falling_loss_and_rejects_a_rise():
         check.record(torch.tensor(loss))
     weights = [torch.ones(3)]
     assert check.accepts(torch.tensor(0.2), weights)  # a loss that falls
-    assert check.accepts(torch.tensor(1.4), weights)  # 0.71 + 3 * 0.01 + 0.70 = 1.44
-    assert not check.accepts(torch.tensor(1.5), weights)
+    assert check.accepts(torch.tensor(2.1), weights)  # 3 * 0.71 + 3 * 0.01 = 2.16
+    assert not check.accepts(torch.tensor(2.2), weights)
     assert not check.due()  # the first 3 replays only
+    rare = _graphs.ReplayCheck(floor=-np.log(0.01))  # a 1 % class: a batch may read 4.6 more
+    for loss in (0.1, 0.1, 0.1):
+        rare.record(torch.tensor(loss))
+    assert rare.accepts(torch.tensor(4.9), weights) and not rare.accepts(torch.tensor(5.0), weights)
     stack = _graphs.ReplayCheck()
     for losses in ([0.7, 1.1], [0.6, 1.0], [0.65, float("nan")]):
         stack.record(torch.tensor(losses))
