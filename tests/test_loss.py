@@ -96,3 +96,13 @@ def test_class_weights_enter_both_loss_forms():
     per = F.cross_entropy(adjusted, target, reduction="none")
     w = torch.tensor([1.0, 2.0, 0.5]) * weight[target]
     assert torch.allclose(loss(logits, rows), (per * w).sum() / w.sum())
+
+
+def test_set_prior_stores_float32_values_whatever_it_is_given():
+    # a float64 prior (numpy's default) must not turn the buffers into float64 (mutation
+    # testing, issue 23)
+    loss = PCSoftmaxLoss([0.5, 0.5])
+    loss.set_prior(np.array([0.75, 0.25]), class_weight=np.array([1.0, 3.0]))
+    assert loss.log_prior.dtype == torch.float32 and loss.class_weight.dtype == torch.float32
+    torch.testing.assert_close(loss.log_prior.exp(), torch.tensor([0.75, 0.25]))
+    torch.testing.assert_close(loss.class_weight, torch.tensor([1.0, 3.0]))

@@ -158,3 +158,17 @@ def test_a_table_of_binary_columns_is_not_embedded(tmp_path):
     ensemble = MIClassifier(max_epochs=1, random_state=0, num_threads=1).fit(X, y)
     assert ensemble.module_.embeddings is None
     assert ensemble.module_.weights[0].shape[-1] == 5
+
+
+def test_padding_knots_and_the_scores_dtype():
+    # mutation testing (issue 23): ordinary pads are value + k * max(|value|, 1), and the
+    # scores come back in X's dtype whatever the table's
+    from skmi._mlp import _after, feature_quantiles, normal_scores
+
+    np.testing.assert_array_equal(_after(np.float32(0.5), 2), np.float32([0.5, 1.5, 2.5]))
+    np.testing.assert_array_equal(_after(np.float32(-4.0), 2), np.float32([-4.0, 0.0, 4.0]))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    table = torch.as_tensor(feature_quantiles(X), dtype=torch.float32)
+    assert normal_scores(torch.as_tensor(X), table).dtype == torch.float64
+    assert normal_scores(torch.as_tensor(X, dtype=torch.float32), table).dtype == torch.float32

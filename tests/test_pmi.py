@@ -219,3 +219,10 @@ def test_the_floor_warning_points_at_the_callers_caller():
         line = inspect.currentframe().f_lineno + 1
         reader()
     assert caught[0].filename == __file__ and caught[0].lineno == line
+
+
+def test_softmax_under_prior_reads_a_float32_prior_in_float64():
+    # the prior's log is taken in float64 whatever its dtype (mutation testing, issue 23)
+    prior32 = np.asarray(PRIOR, dtype=np.float32)
+    exact = softmax_under_prior(LOGITS, prior32.astype(np.float64))
+    np.testing.assert_array_equal(softmax_under_prior(LOGITS, prior32), exact)
