@@ -116,3 +116,11 @@ def test_sharing_keeps_user_pipelines_with_more_steps_as_they_are(monkeypatch):
     alone = estimate_mi(X, y, estimator=candidates, random_state=0)
     assert shared.mi == alone.mi and shared.weights == alone.weights
     np.testing.assert_array_equal(shared.pmi, alone.pmi)
+
+
+def test_normal_scores_leave_other_outputs_to_scikit_learn():
+    # mutation testing (issue 23): only the normal output takes the torch search
+    X = _awkward_table(2000, np.float64)
+    ours = _NormalScores(output_distribution="uniform", random_state=0).fit(X)
+    theirs = QuantileTransformer(output_distribution="uniform", random_state=0).fit(X)
+    np.testing.assert_array_equal(ours.transform(X), theirs.transform(X))

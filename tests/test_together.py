@@ -105,3 +105,21 @@ def test_estimate_is_the_same_up_to_seed_noise_batched_or_not():
     assert set(batched.weights) == set(alone.weights)
     with pytest.raises(ValueError, match="batch_networks"):
         estimate_mi(X, y, batch_networks="yes")
+
+
+def test_the_optimizer_settings_and_the_history_reach_the_batched_models(task):
+    # mutation testing (issue 23): optimizer__ parameters are passed to the stack, and
+    # each model's history numbers its epochs as fit would
+    X, y, _ = task
+    frozen = [_net(optimizer__lr=0.0, max_epochs=3, random_state=s) for s in (0, 1)]
+    fitted = fit_together((model, X, y) for model in frozen)
+    assert all(isinstance(model, MIClassifier) for model in fitted)
+    assert fitted[0].history[:, "epoch"] == [1, 2, 3]
+    # lr = 0: the weights are the seeded initial ones (AdamW's decay is scaled by lr)
+    alone = _net(optimizer__lr=0.0, max_epochs=3, random_state=0).fit(X, y)
+    for batched, own in zip(
+        fitted[0].module_.parameters(), alone.module_.parameters(), strict=True
+    ):
+        torch.testing.assert_close(batched, own)
+    moved = fit_together((_net(max_epochs=3, random_state=s), X, y) for s in (0, 1))
+    assert not torch.equal(next(moved[0].module_.parameters()), next(alone.module_.parameters()))
