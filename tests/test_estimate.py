@@ -633,3 +633,25 @@ def test_the_interval_of_a_separable_rare_class_may_pass_the_samples_entropy(see
     assert result.mi <= result.entropy  # the estimate stays within the sample's bound
     assert result.entropy < result.ci[1] <= result.entropy_upper < np.log(2)
     assert result.ci[0] <= truth <= result.ci[1]
+
+
+def test_every_active_bound_is_named(monkeypatch):
+    # mutation testing (issue 23): each bound that changes a value is named in
+    # bounds_active with its own label
+    from skmi import _result
+
+    active = []
+    assert _result._within(0.8, 0.0, 0.69, "mi", active) == 0.69 and active == ["mi"]
+    assert _result._within(0.5, 0.0, 0.69, "mi", active) == 0.5 and active == ["mi"]
+    X, y, _ = make_task("rare_separable", 300, random_state=1)
+    model = LogisticRegression(C=100.0, max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a class of few rows
+        shares = estimate_mi(X, y, estimator=model, random_state=1)
+        # an extrapolation far beyond H(Y): the estimate is cut at it, and says so
+        monkeypatch.setattr(_result, "_shrunk_correction", lambda *args: (5.0, 0.0, 5.0))
+        capped = estimate_mi(X, y, estimator=model, random_state=1)
+    assert "per_class" in shares.bounds_active
+    assert capped.mi == capped.entropy and "mi" in capped.bounds_active
+    allowed = {"mi", "ci", "per_class", "fold_mi"}
+    assert set(shares.bounds_active) <= allowed and set(capped.bounds_active) <= allowed
