@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from skmi._finite import finite_weights
 from skmi._graphs import (
     WARMUP_STEPS,
     ReplayCheck,
@@ -295,7 +296,7 @@ class _Stack:
                 loss_valid is None or math.isfinite(loss_valid)
             )
             # the training loss is read before the epoch's last update: check the weights
-            if not (losses_finite and self._finite_weights(row)):
+            if not (losses_finite and finite_weights(p[row] for p in self.params)):
                 stopped.append(row)
                 result.non_finite_epoch = epoch
                 if loss_valid is None:
@@ -359,9 +360,6 @@ class _Stack:
         means = ((per_sample * mask).sum(1) / n_valid).tolist()
         losses.update(zip(ids, means, strict=True))
         return [losses[m] for m in members]
-
-    def _finite_weights(self, row: int) -> bool:
-        return bool(torch.stack([torch.isfinite(p[row]).all() for p in self.params]).all())
 
     def _weights_of(self, row: int) -> list:
         return [

@@ -30,16 +30,15 @@ def non_finite_message(epoch: int, losses: dict, restored_epoch: int | None) -> 
         return (
             f"Training diverged in epoch {epoch}: a loss or a weight was not finite "
             f"({read}), and no epoch before it ended with finite ones: there are no "
-            "trained weights to return. Check "
-            "the inputs for extreme values, or lower the learning rate "
-            "(optimizer__lr)."
+            "trained weights to return. Check the inputs for extreme values, or lower the "
+            "learning rate (optimizer__lr)."
         )
     where = f"epoch {restored_epoch}" if restored_epoch else "the start of this call"
     return (
         f"Training diverged in epoch {epoch}: a loss or a weight was not finite "
         f"({read}). Training stopped there and the weights of {where}, the last that "
-        "were finite with finite losses, were restored. Lower the "
-        "learning rate (optimizer__lr) if this recurs."
+        "were finite with finite losses, were restored. Lower the learning rate "
+        "(optimizer__lr) if this recurs."
     )
 
 
@@ -47,9 +46,10 @@ def finite(value) -> bool:
     return value is None or math.isfinite(float(value))
 
 
-def finite_weights(module: torch.nn.Module) -> bool:
-    """Whether every parameter of ``module`` is finite (one device sync)."""
-    checks = [torch.isfinite(p).all() for p in module.parameters()]
+def finite_weights(tensors) -> bool:
+    """Whether every tensor (a module's parameters, a stack member's) is finite (one
+    device sync)."""
+    checks = [torch.isfinite(t).all() for t in tensors]
     return bool(torch.stack(checks).all()) if checks else True
 
 
@@ -74,7 +74,9 @@ class FiniteLossGuard(Callback):
         losses = {key: row[key] for key in LOSS_KEYS if key in row}
         # the epoch's training loss is read before its last update: that update may
         # still have made a weight NaN, so the weights are checked too
-        if all(finite(value) for value in losses.values()) and finite_weights(net.module_):
+        if all(finite(value) for value in losses.values()) and finite_weights(
+            net.module_.parameters()
+        ):
             self._save(net, epoch=int(row["epoch"]))
             return
         message = non_finite_message(int(row["epoch"]), losses, self.saved_epoch_)

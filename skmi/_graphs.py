@@ -113,22 +113,19 @@ class ReplayCheck:
     losses' largest plus 3 times their spread plus ``floor``, the loss the class prior
     alone gives a row of the rarest class (``-log pi_min``). The margin is wide on
     purpose: with small batches and rare classes a correct step's batch loss swings far
-    (a batch of 8 that draws one row of a 1 % class reads ten times the mean). Without
-    the floor, rules of the warm-up losses alone (their largest plus 3 spreads plus
-    their mean; 3 times their largest plus 3 spreads) rejected about one correct replay
-    in a hundred in runs of benchmarks/replay_check.py that were not kept (a rejection
-    costs only the graph's speed: the step is redone eagerly); its stored run gives
-    this rule's count (docs/benchmarks/replay_check.md). What a wrong graph does (stale buffers, updates lost or
-    applied to freed memory) shows mostly as a NaN or infinite loss or weight, which is
-    always rejected, or as a loss that leaves the range of training losses; a loss that
-    falls is never rejected.
+    (a batch of 8 that draws one row of a 1 % class reads ten times the mean). Rules of
+    the warm-up losses alone rejected about one correct replay in a hundred in runs of
+    benchmarks/replay_check.py that were not kept; this rule's count is in its stored
+    run (docs/benchmarks/replay_check.md). A rejection costs only the graph's speed: the
+    step is redone eagerly. What a wrong graph does (stale buffers, updates lost or
+    applied to freed memory) shows mostly as a NaN or infinite loss or weight, always
+    rejected, or as a loss that leaves the range of training losses; a loss that falls
+    is never rejected.
     """
 
     def __init__(self, floor=0.0):
         self.warmup: list = []  # the eager warm-up losses (tensors: one read at capture)
-        # what the prior alone reads on the rarest class's row (-log pi_min), or on K
-        # classes (log K): a batch holding such rows reads up to about that
-        self.floor = floor
+        self.floor = floor  # -log pi_min: a float, or one per member of a stack
         self.ceiling = None
         self.checked = 0
 
@@ -146,9 +143,6 @@ class ReplayCheck:
         if self.ceiling is None:
             warmup = torch.stack(self.warmup)  # (steps,) or (steps, members)
             spread = warmup.std(0) if len(self.warmup) > 1 else torch.zeros_like(warmup[0])
-            # 3 times the largest warm-up loss plus 3 spreads: batch noise (a batch that
-            # draws a few rare-class rows reads several times the mean), measured to
-            # reject no correct replay (benchmarks/replay_check.py)
             floor = torch.as_tensor(self.floor, dtype=warmup.dtype, device=warmup.device)
             self.ceiling = 3 * warmup.max(0).values + 3 * spread + floor
         loss = loss.detach().float()
@@ -258,12 +252,11 @@ class GraphedTrainStep:
         key = (tuple(Xi.shape), tuple(yi.shape), Xi.dtype, yi.dtype)
         shape = self.shapes.get(key)
         if shape is None:
-            shape = self.shapes[key] = _Shape(Xi, yi)
+            shape = self.shapes[key] = _Shape(Xi, yi, floor=_prior_floor(self.net))
         shape.x.copy_(Xi, non_blocking=True)
         shape.y.copy_(yi, non_blocking=True)
         self.net._set_training(True)
         if shape.graph is None and self.capture and shape.eager_steps >= WARMUP_STEPS:
-            shape.check.floor = _prior_floor(self.net)
             self._capture(shape, fit_params)
         if shape.graph is not None:
             self._replay(shape, fit_params)
@@ -325,14 +318,14 @@ def _prior_floor(net) -> float:
 class _Shape:
     """Static buffers of one batch shape, and its graph once captured."""
 
-    def __init__(self, Xi, yi):
+    def __init__(self, Xi, yi, floor=0.0):
         self.x = torch.empty_like(Xi)
         self.y = torch.empty_like(yi)
         self.out = None
         self.loss = None
         self.graph = None
         self.eager_steps = 0
-        self.check = ReplayCheck()
+        self.check = ReplayCheck(floor)
 
 
 class GraphedForward:
