@@ -14,12 +14,12 @@ def _estimate(args, parser) -> int:
     loaded = _load_table(args, parser)
     if isinstance(loaded, int):
         return loaded
-    X, y, info = loaded
+    X, y, groups, info = loaded
     say = (lambda *a: None) if args.json else (lambda *a: print(*a))
     for line in _table_lines(args, info):
         say(line)
     try:
-        result, notes = _run_estimate(args, X, y)
+        result, notes = _run_estimate(args, X, y, groups)
     except ValueError as exc:
         print(f"skmi estimate: error: {exc}", file=sys.stderr)
         return 2
@@ -33,9 +33,10 @@ def _estimate(args, parser) -> int:
 
 
 def _load_table(args, parser):
-    """``(X, y, info)`` of the table, or the exit status of a problem already reported."""
+    """``(X, y, groups, info)`` of the table, or the exit status of a problem already
+    reported."""
     from skmi._runtime import check_device
-    from skmi._table import TableError, encode_table, read_table
+    from skmi._table import TableError, prepare_table, read_table
 
     try:
         import pandas  # noqa: F401
@@ -53,7 +54,9 @@ def _load_table(args, parser):
     except ValueError as exc:
         parser.error(str(exc))
     try:
-        return encode_table(read_table(args.data), args.target, dropna=args.dropna)
+        return prepare_table(
+            read_table(args.data), args.target, dropna=args.dropna, groups=args.groups
+        )
     except TableError as exc:
         print(f"skmi estimate: error: {exc}", file=sys.stderr)
         return 2
@@ -65,15 +68,24 @@ def _table_lines(args, info) -> list[str]:
         f"{args.data}: {info['rows']} rows"
         + (f" ({dropped} with missing values left out)" if dropped else "")
         + f", {info['feature_columns']} feature columns -> {info['encoded_features']} features"
+        + (f", {info['missing_cells']} missing cells kept" if info["missing_cells"] else "")
     ]
-    if info["one_hot_columns"]:
-        lines.append("one-hot encoded: " + ", ".join(info["one_hot_columns"]))
+    lines += ["  " + line for line in info["encoding"]]
+    if info["dates_parsed"]:
+        lines.append("  read as dates: " + ", ".join(info["dates_parsed"]))
+    for name, why in info["columns_left_out"].items():
+        lines.append(f"  left out: {name} ({why})")
+    if "groups" in info:
+        lines.append(
+            f"groups: {info['groups']['count']} groups in column {info['groups']['column']!r};"
+            " no group is on both sides of a split"
+        )
     counts = ", ".join(f"{c} {n}" for c, n in info["class_counts"].items())
     lines.append(f"target {args.target!r}: {counts}")
     return lines
 
 
-def _run_estimate(args, X, y):
+def _run_estimate(args, X, y, groups=None):
     """The estimate with the command's options, and the advice from its warnings."""
     import numpy as np
 
@@ -95,6 +107,7 @@ def _run_estimate(args, X, y):
             extrapolate=not args.no_extrapolate,
             random_state=args.seed,
             verbose=0 if args.quiet else 1,
+            groups=groups,
         )
     # skmi's own warnings (the overfitting check) are part of the answer; library chatter
     # (e.g. sklearn shrinking n_quantiles on small folds) is not
@@ -133,7 +146,20 @@ def build_report(args, info, result, notes) -> dict:
         "seed": args.seed,
         "device": args.device,
         "warnings": notes,
-        **{k: info[k] for k in ("rows", "rows_dropped", "encoded_features", "class_counts")},
+        **{
+            k: info[k]
+            for k in (
+                "rows",
+                "rows_dropped",
+                "encoded_features",
+                "class_counts",
+                "column_kinds",
+                "columns_left_out",
+                "dates_parsed",
+                "missing_cells",
+            )
+        },
+        **({"groups": info["groups"]} if "groups" in info else {}),
     }
 
 
@@ -232,7 +258,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         action="store_true",
         help="report the plain held-out reading (a lower bound in expectation)",
     )
-    est.add_argument("--dropna", action="store_true", help="leave out rows with missing values")
+    est.add_argument(
+        "--dropna",
+        action="store_true",
+        help="leave out rows with missing values (by default they are kept: missing "
+        "numbers get a missing indicator, missing categories a level of their own)",
+    )
+    est.add_argument(
+        "--groups",
+        metavar="COLUMN",
+        help="a column of group labels (patient, user, site): no group is on both sides of a split",
+    )
     est.add_argument(
         "--json",
         action="store_true",

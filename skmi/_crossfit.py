@@ -9,10 +9,17 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, check_cv
+from sklearn.model_selection import (
+    RepeatedStratifiedKFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+    check_cv,
+)
 from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
 
 from skmi._candidates import _NormalScores, candidate_names, seeded_clone
+from skmi._encoding import TableEncoder
 from skmi._pmi import empirical_log_prior, model_pmi_table, pmi_of_mixture
 from skmi._together import fit_together, network_of, pays_to_batch
 from skmi._warnings import EstimateWarning, SmallClassWarning
@@ -149,7 +156,7 @@ def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, p
         return {}
     progress.set_postfix_str(f"training {len(jobs)} networks together")
     # a generator: each job's rows are copied out of X only while it is prepared
-    outcomes = fit_together((model, X[rows], y[rows]) for model, rows in jobs)
+    outcomes = fit_together((model, take(X, rows), y[rows]) for model, rows in jobs)
     progress.set_postfix_str("")
     prefit: dict = {}
     for (s, m, part), outcome in zip(keys, outcomes, strict=True):
@@ -292,7 +299,10 @@ def resolve_repeats(n_repeats, cv, n_samples: int) -> int:
     return int(n_repeats)
 
 
-def make_splits(cv, repeats: int, X, y, y_index, rng) -> list:
+def make_splits(cv, repeats: int, X, y, y_index, rng, groups=None) -> list:
+    """The (training rows, test rows) of each split. With ``groups`` no group has rows on
+    both sides of a split (an int ``cv`` is then a StratifiedGroupKFold, repeated with
+    new seeds)."""
     if isinstance(cv, (int, np.integer)):
         if cv < 2:
             raise ValueError(f"cv must be at least 2; got {cv}.")
@@ -306,6 +316,19 @@ def make_splits(cv, repeats: int, X, y, y_index, rng) -> list:
                 stacklevel=3,
             )
         seed = rng.randint(2**31 - 1)
+        if groups is not None:
+            if len(np.unique(groups)) < cv:
+                raise ValueError(
+                    f"cv={int(cv)} folds need at least {int(cv)} groups; got "
+                    f"{len(np.unique(groups))}."
+                )
+            splits = []
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="The least populated class")
+                for r in range(repeats):
+                    splitter = StratifiedGroupKFold(int(cv), shuffle=True, random_state=seed + r)
+                    splits.extend(splitter.split(X, y_index, groups))
+            return splits
         if repeats == 1:
             cv = StratifiedKFold(int(cv), shuffle=True, random_state=seed)
         else:
@@ -313,7 +336,7 @@ def make_splits(cv, repeats: int, X, y, y_index, rng) -> list:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The least populated class")
             return list(cv.split(X, y_index))
-    return list(check_cv(cv, y, classifier=True).split(X, y_index))
+    return list(check_cv(cv, y, classifier=True).split(X, y_index, groups))
 
 
 def half_split(train, y_index, seed) -> np.ndarray:
@@ -327,69 +350,90 @@ def half_split(train, y_index, seed) -> np.ndarray:
 
 
 class SharedInputs:
-    """One split's rows (``"train"``, ``"test"``, ``"half"``), and the quantile
-    transform that candidates starting with the same one share.
+    """One split's rows (``"train"``, ``"test"``, ``"half"``), and the input steps that
+    candidates starting with the same ones share.
 
     The default candidates all start with the same ``_NormalScores`` (same parameters,
-    same seed): fitted on the same rows it is the same transform, so it is fitted once
-    per row set and each row set is transformed once by it, instead of once per
-    candidate and use (a fit, and the training and test rows' posteriors): the same
-    numbers, 1.35x faster calls at n = 3,000 on the CPU (benchmarks/shared_inputs.py).
-    Other candidates are fitted and read as they are.
+    same seed), behind the same ``TableEncoder`` when X is a table: fitted on the same
+    rows they are the same transform, so they are fitted once per row set and each row
+    set is transformed once by them, instead of once per candidate and use (a fit, and
+    the training and test rows' posteriors): the same numbers, 1.36x faster calls at
+    n = 3,000 on the CPU (benchmarks/shared_inputs.py). Other candidates are fitted and
+    read as they are.
     """
 
     def __init__(self, X, y, rows: dict):
         self.X, self.y, self.rows = X, y, rows
-        self.fitted = {}  # (rows fitted on, parameters) -> the fitted transform
-        self.outputs = {}  # (id of a fitted transform, rows) -> the rows transformed
+        self.fitted = {}  # (rows fitted on, the steps' parameters) -> the fitted steps
+        self.outputs = {}  # (id of fitted steps, rows) -> the rows transformed
 
     def add(self, model, fitted_on: str) -> None:
-        """A model fitted elsewhere on ``fitted_on``: its transform may be shared."""
-        first = _shared_step(model)
-        if first is not None:
-            self.fitted.setdefault((fitted_on, _params_key(first)), first)
+        """A model fitted elsewhere on ``fitted_on``: its input steps may be shared."""
+        k = shared_steps(model)
+        # not a TableEncoder's: its training rows' output (cross-fitted class frequencies
+        # of many-level columns) was not kept, and transform would not reproduce it
+        if k and type(model.steps[0][1]) is not TableEncoder:
+            self.fitted.setdefault((fitted_on, _params_key(model[:k])), model[:k])
 
     def fit(self, model, rows: str):
-        first = _shared_step(model)
+        k = shared_steps(model)
         y = self.y[self.rows[rows]]
-        if first is None:
-            return model.fit(self.X[self.rows[rows]], y)
-        key = (rows, _params_key(first))
+        if not k:
+            return model.fit(take(self.X, self.rows[rows]), y)
+        key = (rows, _params_key(model[:k]))
         if key in self.fitted:  # X's rows are not copied again: their output is kept
-            first = self.fitted[key]
-            model.steps[0] = (model.steps[0][0], first)
-            transformed = self.transformed(first, rows)
+            steps = self.fitted[key]
+            transformed = self.transformed(steps, rows)
         else:
-            transformed = first.fit_transform(self.X[self.rows[rows]], y)
-            self.fitted[key] = first
-            self.outputs[id(first), rows] = transformed
-        model[1:].fit(transformed, y)  # the slice holds the model's own steps
+            steps = model[:k]
+            transformed = steps.fit_transform(take(self.X, self.rows[rows]), y)
+            self.fitted[key] = steps
+            self.outputs[_identity(steps), rows] = transformed
+        model.steps[:k] = steps.steps
+        model[k:].fit(transformed, y)  # the slice holds the model's own steps
         return model
 
-    def transformed(self, first, rows: str) -> np.ndarray:
-        key = (id(first), rows)
+    def transformed(self, steps, rows: str) -> np.ndarray:
+        key = (_identity(steps), rows)
         if key not in self.outputs:
-            self.outputs[key] = first.transform(self.X[self.rows[rows]])
+            self.outputs[key] = steps.transform(take(self.X, self.rows[rows]))
         return self.outputs[key]
 
     def posterior(self, model, rows: str, labels, log_prior) -> np.ndarray:
-        first = _shared_step(model)
-        if first is None:
-            return posterior(model, self.X[self.rows[rows]], labels, log_prior)
-        return posterior(model[1:], self.transformed(first, rows), labels, log_prior)
+        k = shared_steps(model)
+        if not k:
+            return posterior(model, take(self.X, self.rows[rows]), labels, log_prior)
+        return posterior(model[k:], self.transformed(model[:k], rows), labels, log_prior)
 
 
-def _shared_step(model):
-    """The leading quantile transform of a pipeline that can share it, else None."""
-    if isinstance(model, Pipeline) and len(model.steps) > 1:
-        first = model.steps[0][1]
-        if type(first) is _NormalScores:
-            return first
-    return None
+def shared_steps(model) -> int:
+    """How many leading steps of a pipeline can be shared: a TableEncoder, a quantile
+    transform, or the two; 0 when none (or nothing would be left to fit)."""
+    if not isinstance(model, Pipeline):
+        return 0
+    k = 0
+    if k < len(model.steps) and type(model.steps[k][1]) is TableEncoder:
+        k += 1
+    if k < len(model.steps) and type(model.steps[k][1]) is _NormalScores:
+        k += 1
+    return k if k < len(model.steps) else 0
 
 
-def _params_key(step) -> tuple:
-    return tuple(sorted((name, repr(value)) for name, value in step.get_params().items()))
+def _identity(steps) -> tuple:
+    """The fitted step objects of a pipeline slice (slices are new objects each time)."""
+    return tuple(id(step) for _, step in steps.steps)
+
+
+def take(X, rows):
+    """Rows of an array or a DataFrame."""
+    return _safe_indexing(X, rows)
+
+
+def _params_key(steps) -> tuple:
+    return tuple(
+        (type(step).__name__, tuple(sorted((n, repr(v)) for n, v in step.get_params().items())))
+        for _, step in steps.steps
+    )
 
 
 def posterior(model, X, labels, log_prior) -> np.ndarray:

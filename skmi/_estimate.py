@@ -8,14 +8,16 @@ summary with its bounds (`skmi._result`).
 from __future__ import annotations
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
 from skmi._candidates import candidates_for, default_estimators, training_rows_per_fold
 from skmi._crossfit import cross_fit, make_splits, resolve_repeats
+from skmi._encoding import TableEncoder, is_frame, needs_encoding
 from skmi._result import MIEstimate, summarise
-from skmi._validation import check_numeric_features, plain
+from skmi._validation import check_labels, check_numeric_features, plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
 __all__ = [
@@ -39,6 +41,7 @@ def estimate_mi(
     random_state=None,
     verbose: int = 0,
     batch_networks: bool | str = "auto",
+    groups=None,
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
@@ -106,6 +109,20 @@ def estimate_mi(
         two agree up to seed-level noise (the batches are drawn differently); on one
         CPU thread batching was 2 to 6 times faster in ``benchmarks/speed.py --together``.
 
+    groups : array-like of shape (n_samples,) or None, default=None
+        Group labels (a patient, a user, a site): no group has rows on both sides of a
+        split, so every sample is scored by models that saw no row of its group. With an
+        int ``cv`` the folds are ``StratifiedGroupKFold``; a splitter given as ``cv``
+        gets the groups. The estimate is then the information that carries over to
+        groups not seen in training, which is below I(X; Y) where rows of one group
+        share what their features say about the label.
+
+    X may be a pandas DataFrame with numeric, boolean, text, categorical and date
+    columns and missing cells: every candidate then gets a ``TableEncoder`` (one-hot or
+    class-frequency encoding of categories, median and missing indicator for numbers,
+    see [Your table as it is](../tables.md)) fitted on its own training rows only, so no
+    held-out row shapes the encoding it is scored with.
+
     Returns
     -------
     MIEstimate
@@ -134,12 +151,15 @@ def estimate_mi(
     True
     """
     X, y, labels, y_index = _checked_inputs(X, y, confidence)
+    groups = _checked_groups(groups, len(y))
     if not (isinstance(batch_networks, (bool, np.bool_)) or batch_networks == "auto"):
         raise ValueError(f"batch_networks must be True, False or 'auto'; got {batch_networks!r}.")
     rng = check_random_state(random_state)
     repeats = resolve_repeats(n_repeats, cv, len(y))
     candidates = candidates_for(estimator, rng, training_rows_per_fold(cv, X, y_index), len(labels))
-    splits = make_splits(cv, repeats, X, y, y_index, rng)
+    if is_frame(X):
+        candidates = [behind_table_encoder(candidate) for candidate in candidates]
+    splits = make_splits(cv, repeats, X, y, y_index, rng, groups)
     fit = cross_fit(
         candidates,
         X,
@@ -156,15 +176,21 @@ def estimate_mi(
 
 
 def _checked_inputs(X, y, confidence):
-    """X as a finite float array, y as 1-D labels, and the sorted labels with each
-    sample's index among them."""
-    check_numeric_features(X, "estimate_mi")
-    X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite=True)
-    y = column_or_1d(np.asarray(y), warn=True)
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError(f"y contains NaN ({int(np.isnan(y).sum())} labels); drop those rows.")
-    if len(y) != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} samples but y has {len(y)}.")
+    """X as a finite float array (or a checked DataFrame that needs encoding), y as 1-D
+    labels, and the sorted labels with each sample's index among them."""
+    if is_frame(X) and needs_encoding(X):
+        y = check_labels(y, len(X))
+        TableEncoder().validate_table(X, y)  # the whole table's problems, named, once
+        X = X.set_axis([str(c) for c in X.columns], axis=1)
+    else:
+        check_numeric_features(X, "estimate_mi")
+        X = check_array(X, dtype=[np.float64, np.float32], ensure_all_finite=True)
+        y = column_or_1d(np.asarray(y), warn=True)
+        if y.dtype.kind == "f" and np.isnan(y).any():
+            raise ValueError(f"y contains NaN ({int(np.isnan(y).sum())} labels); drop those rows.")
+        if len(y) != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but y has {len(y)}.")
+        check_labels(y)
     check_classification_targets(y)
     if not (0 < confidence < 1):
         raise ValueError(f"confidence must be in (0, 1); got {confidence!r}.")
@@ -172,3 +198,23 @@ def _checked_inputs(X, y, confidence):
     if len(labels) < 2:
         raise ValueError(f"estimate_mi needs at least 2 classes; got 1 ({plain(labels[0])!r}).")
     return X, y, labels, y_index
+
+
+def _checked_groups(groups, n_samples: int):
+    if groups is None:
+        return None
+    groups = column_or_1d(np.asarray(groups, dtype=object), warn=True)
+    if len(groups) != n_samples:
+        raise ValueError(f"groups has {len(groups)} entries but X has {n_samples} rows.")
+    if any(g is None or (isinstance(g, float) and g != g) for g in groups):
+        raise ValueError("groups has missing entries (None or NaN); give every row a group.")
+    return np.unique(groups.astype(str), return_inverse=True)[1]
+
+
+def behind_table_encoder(candidate):
+    """The candidate with a TableEncoder as its first step (fitted, as the candidate is,
+    on each training part), flattened into the candidate's own Pipeline."""
+    encoder = ("tableencoder", TableEncoder(validate=False))
+    if isinstance(candidate, Pipeline):
+        return Pipeline([encoder, *candidate.steps], memory=candidate.memory)
+    return Pipeline([encoder, ("model", candidate)])

@@ -58,6 +58,9 @@ class PCSoftmaxLoss(nn.Module):
             None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
         )
         self.register_buffer("class_weight", weight)
+        # the pickled skmi._encoding.TableEncoder of a model fitted on a DataFrame (uint8),
+        # so that save_params(f_criterion=...) keeps the encoding with the prior
+        self.register_buffer("table_encoding", None)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy of ``softmax(logits + tau log pi)``.
@@ -111,6 +114,11 @@ class PCSoftmaxLoss(nn.Module):
             self.class_weight is None or state_dict[key].shape != self.class_weight.shape
         ):
             self.class_weight = torch.empty_like(state_dict[key], device=self.log_prior.device)
+        key = prefix + "table_encoding"
+        if key in state_dict and (
+            self.table_encoding is None or state_dict[key].shape != self.table_encoding.shape
+        ):
+            self.table_encoding = torch.empty_like(state_dict[key], device=self.log_prior.device)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extra_repr(self) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from skorch.exceptions import DeviceWarning
 
+from skmi._encoding import encoder_from_bytes
 from skmi._mlp import mlp_shape_from_state_dict
 from skmi._runtime import requested_device
 
@@ -68,6 +69,12 @@ class LoadParamsMixin:
                     self.class_prior_
                 ):
                     self.classes_inferred_ = np.arange(len(self.class_prior_))
+                encoding = getattr(self.criterion_, "table_encoding", None)
+                if encoding is not None:  # fitted on a DataFrame: its encoding comes back
+                    encoder = encoder_from_bytes(encoding)
+                    self.table_encoder_ = encoder
+                    self.n_features_in_ = encoder.n_features_in_
+                    self.feature_names_in_ = encoder.feature_names_in_
         return self
 
     def _fall_back_to_cpu_without_cuda(self) -> None:

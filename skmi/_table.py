@@ -1,14 +1,11 @@
-"""Reading a data file for the command line: features and target, encoded for a network."""
+"""Reading a data file for the command line: the features as a DataFrame (encoded inside
+each training fold by skmi._encoding), the target and the groups."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-
-# A text column with more distinct values than this is an identifier or free text, not a
-# category: one-hot encoding it would add a column per row.
-MAX_CATEGORIES = 50
 
 
 class TableError(ValueError):
@@ -37,69 +34,105 @@ def read_table(path: str | Path):
         raise TableError(f"could not read {path} as a table: {exc}") from exc
 
 
-def encode_table(frame, target: str, *, dropna: bool = False):
-    """``X`` (float64), ``y`` (labels) and a description of the encoding.
+def prepare_table(frame, target: str, *, dropna: bool = False, groups: str | None = None):
+    """``X`` (a DataFrame, encoded later inside each training fold), ``y``, the groups
+    (or None) and a description of what was done with each column.
 
-    Numeric and boolean columns are used as they are; text and categorical columns with
-    at most :data:`MAX_CATEGORIES` distinct values are one-hot encoded. The caller's
-    frame is not modified.
+    Empty cells are missing values. Columns of text that read as dates become dates;
+    columns that cannot inform a model (empty, constant, or text with a distinct value
+    in most rows: an identifier or free text) are left out, and the description says so.
+    The caller's frame is not modified.
     """
     import pandas as pd
 
-    if target not in frame.columns:
-        close = [c for c in frame.columns if str(c).strip().lower() == target.strip().lower()]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        shown = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
-        more = " ..." if frame.shape[1] > 20 else ""
-        raise TableError(f"no column {target!r} in the file.{hint} Columns: {shown}{more}")
+    from skmi._encoding import TableEncoder, column_group, describe
+
+    for name, role in ((target, "target"), (groups, "groups")):
+        if name is not None and name not in frame.columns:
+            close = [c for c in frame.columns if str(c).strip().lower() == name.strip().lower()]
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            shown = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
+            more = " ..." if frame.shape[1] > 20 else ""
+            raise TableError(f"no {role} column {name!r} in the file.{hint} Columns: {shown}{more}")
+    if groups is not None and groups == target:
+        raise TableError("--groups must name a column other than the target")
     frame = frame.copy()
+    blank = frame.map(lambda v: isinstance(v, str) and not v.strip())
+    frame = frame.mask(blank)  # an empty or blank cell is a missing value
     n_dropped = 0
-    missing = frame.isna().any(axis=1)
-    if missing.any():
-        if not dropna:
-            columns = [str(c) for c in frame.columns[frame.isna().any()]]
-            raise TableError(
-                f"{int(missing.sum())} row(s) have missing values (columns: "
-                f"{', '.join(columns[:10])}). Pass --dropna to leave those rows out."
-            )
+    if dropna:
+        missing = frame.isna().any(axis=1)
         n_dropped = int(missing.sum())
         frame = frame.loc[~missing]
     if len(frame) == 0:
         raise TableError("the table has no rows" + (" left after --dropna" if n_dropped else ""))
+    no_label = frame[target].isna()
+    if no_label.any():
+        raise TableError(
+            f"{int(no_label.sum())} row(s) have no value in the target {target!r}; "
+            "pass --dropna to leave out rows with missing values"
+        )
     y = frame.pop(target).to_numpy()
+    y = y.astype(str) if y.dtype == object else y
+    group_labels = None if groups is None else frame.pop(groups).astype(str).to_numpy()
     classes, counts = np.unique(y.astype(str), return_counts=True)
     if len(classes) < 2:
         raise TableError(
             f"the target {target!r} has a single class ({classes[0]!r}): there is no "
             "information to measure"
         )
-    if frame.shape[1] == 0:
-        raise TableError(f"no feature columns besides the target {target!r}")
-    encoded, notes = [], []
-    for name in frame.columns:
+    left_out, dates = {}, []
+    for name in list(frame.columns):
         column = frame[name]
-        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-            values = column.to_numpy(dtype=np.float64)
-            if not np.isfinite(values).all():
-                raise TableError(f"column {str(name)!r} has infinite values")
-            encoded.append(pd.DataFrame({str(name): values}, index=frame.index))
+        if column_group(column) == "text" and _reads_as_dates(column):
+            frame[name] = pd.to_datetime(column, errors="coerce", format="mixed")
+            dates.append(str(name))
             continue
-        levels = column.astype(str).nunique()
-        if levels > MAX_CATEGORIES:
-            raise TableError(
-                f"column {str(name)!r} is not numeric and has {levels} distinct values "
-                f"(more than {MAX_CATEGORIES}): it looks like an identifier or free text. "
-                "Drop it or convert it to numbers."
-            )
-        encoded.append(pd.get_dummies(column.astype(str), prefix=str(name), dtype=np.float64))
-        notes.append(f"{name} ({levels} categories)")
-    X = pd.concat(encoded, axis=1).to_numpy(dtype=np.float64)
+        try:
+            TableEncoder().validate_table(frame[[name]], y)
+        except ValueError as exc:
+            left_out[str(name)] = str(exc).split(":")[0].replace(f"Column {str(name)!r} ", "")
+            frame = frame.drop(columns=name)
+    if frame.shape[1] == 0:
+        raise TableError(
+            f"no usable feature columns besides the target {target!r}"
+            + (f" (left out: {', '.join(left_out)})" if left_out else "")
+        )
+    try:
+        kinds = TableEncoder().validate_table(frame, y)
+        encoded = TableEncoder(random_state=0).fit_transform(frame, y).shape[1]
+    except ValueError as exc:
+        raise TableError(str(exc)) from exc
     info = {
         "rows": len(frame),
         "rows_dropped": n_dropped,
         "feature_columns": int(frame.shape[1]),
-        "encoded_features": int(X.shape[1]),
-        "one_hot_columns": notes,
+        "encoded_features": int(encoded),
+        "column_kinds": kinds,
+        "columns_left_out": left_out,
+        "dates_parsed": dates,
+        "encoding": describe(kinds),
+        "missing_cells": int(frame.isna().to_numpy().sum()),
         "class_counts": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
     }
-    return X, y, info
+    if groups is not None:
+        info["groups"] = {"column": groups, "count": len(np.unique(group_labels))}
+    return frame, y, group_labels, info
+
+
+def _reads_as_dates(column) -> bool:
+    """A text column whose filled cells nearly all parse as dates (and are not numbers)."""
+    import warnings
+
+    import pandas as pd
+
+    filled = column.dropna().astype(str)
+    if len(filled) == 0 or pd.to_numeric(filled, errors="coerce").notna().mean() > 0.5:
+        return False
+    sample = filled.iloc[:500]
+    if not sample.str.contains(r"\d", regex=True).all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)

@@ -26,6 +26,7 @@ from skorch.exceptions import NotInitializedError
 from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
+from skmi._encoding import TableEncoder, encoder_bytes, is_frame, needs_encoding
 from skmi._fastnet import FastNeuralNetClassifier
 from skmi._finite import FiniteLossGuard
 from skmi._graphs import (
@@ -35,6 +36,7 @@ from skmi._graphs import (
     on_cuda,
     resolve_cuda_graphs,
 )
+from skmi._loss import PCSoftmaxLoss
 from skmi._mlp import (
     MLP,
     EnsembleMLP,
@@ -46,6 +48,7 @@ from skmi._mlp import (
 from skmi._params import check_params
 from skmi._persistence import LoadParamsMixin
 from skmi._validation import (
+    check_labels,
     check_numeric_features,
     check_sample_weight,
     encode_labels,
@@ -59,7 +62,7 @@ _AUTO_MIN_EPOCHS, _AUTO_MAX_EPOCHS = 10, 200
 
 
 # What scikit-learn's validate_data records about the training input.
-_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "table_encoder_")
 
 
 class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
@@ -89,6 +92,12 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             X = X.detach().cpu().numpy()
         if torch.is_tensor(y):
             y = y.detach().cpu().numpy()
+        if is_frame(X) and ((reset and needs_encoding(X)) or (not reset and self._encodes())):
+            return self._encoded(X, y, reset=reset)
+        if reset:
+            vars(self).pop("table_encoder_", None)
+        elif self._encodes():  # fitted on a table: arrays are refused with a clear error
+            self.table_encoder_.transform(X)
         check_numeric_features(X, type(self).__name__)
         allow_nd = self.module is not None
         kwargs = {"dtype": [np.float32, np.float64], "allow_nd": allow_nd}
@@ -97,7 +106,34 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         else:
             X, y = validate_data(self, X, y, reset=reset, **kwargs)
         X = np.asarray(X, dtype=np.float32)
+        if y is not None:
+            check_labels(y)  # a missing label (NaN, None, "") is refused by name
         return X if y is None else (X, y)
+
+    def _encodes(self) -> bool:
+        return vars(self).get("table_encoder_") is not None
+
+    def _encoded(self, X, y, *, reset: bool):
+        """A DataFrame with text, categorical or date columns or missing cells, encoded
+        (skmi._encoding.TableEncoder, fitted here on a new fit), as float32."""
+        if y is not None:
+            y = check_labels(y, len(X))
+        if reset:
+            seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else None
+            encoder = TableEncoder(random_state=seed)
+            encoded = encoder.fit_transform(X, y)
+            self.table_encoder_ = encoder
+            self.n_features_in_ = encoder.n_features_in_
+            self.feature_names_in_ = encoder.feature_names_in_
+        else:
+            encoded = self.table_encoder_.transform(X)
+        encoded = np.asarray(encoded, dtype=np.float32)
+        return encoded if y is None else (encoded, y)
+
+    def _input_width(self) -> int:
+        """The network's input width: the encoded table's, or the number of features."""
+        encoder = vars(self).get("table_encoder_")
+        return self.n_features_in_ if encoder is None else encoder.n_features_out_
 
     def _class_weights(self, labels, counts):
         weight = self.class_weight
@@ -160,7 +196,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             )
         hidden = getattr(self, "_hidden_layer_sizes_", None) or self._hidden_sizes()
         kwargs = {
-            "n_features": self.n_features_in_,
+            "n_features": self._input_width(),
             "n_classes": self.class_prior_.shape[0],
             "hidden_layer_sizes": hidden,
             "dropout": self.dropout,
@@ -186,7 +222,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
 
     def _hidden_sizes(self) -> tuple[int, ...]:
         if isinstance(self.hidden_layer_sizes, str):
-            return auto_hidden_layer_sizes(self.n_features_in_, self.class_prior_.shape[0])
+            return auto_hidden_layer_sizes(self._input_width(), self.class_prior_.shape[0])
         return tuple(int(w) for w in self.hidden_layer_sizes)
 
     def initialize_criterion(self):
@@ -198,6 +234,10 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         self.criterion_ = self.criterion(
             class_prior=prior, tau=self.tau, class_weight=weight, **kwargs
         )
+        encoder = vars(self).get("table_encoder_")
+        if encoder is not None and isinstance(self.criterion_, PCSoftmaxLoss):
+            # saved with the prior by save_params(f_criterion=...), restored by load_params
+            self.criterion_.table_encoding = encoder_bytes(encoder)
         return self
 
     def check_data(self, X, y):

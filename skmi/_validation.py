@@ -63,6 +63,46 @@ def encode_labels(y_true, labels, n_columns: int) -> tuple[np.ndarray, np.ndarra
     return order[position].astype(np.intp), labels
 
 
+def check_labels(y, n_samples: int | None = None) -> np.ndarray:
+    """y as a 1-D array of labels: no missing label (NaN, None or a blank string), and
+    one per row when ``n_samples`` is given."""
+    text = _is_text(y) or str(getattr(y, "dtype", "")) in ("category", "string", "str")
+    values = np.asarray(y, dtype=object if text else None)
+    values = column_or_1d(values, warn=True)
+    if n_samples is not None and len(values) != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {len(values)} labels.")
+    missing = _missing_labels(values)
+    if missing:
+        raise ValueError(
+            f"y has {missing} missing label(s) (NaN, None or an empty string): drop those "
+            "rows, or give them a label of their own."
+        )
+    if values.dtype == object:
+        kinds = {type(v) for v in values}
+        if len(kinds) == 1:
+            values = np.asarray(values.tolist())  # plain str or int labels, as numpy holds them
+    return values
+
+
+def _missing_labels(y: np.ndarray) -> int:
+    if y.dtype.kind == "f":
+        return int(np.isnan(y).sum())
+    if y.dtype.kind in "US":
+        return int(sum(1 for v in y if not str(v).strip()))
+    if y.dtype.kind == "O":
+        return int(
+            sum(
+                1
+                for v in y
+                if v is None
+                or (isinstance(v, Real) and v != v)
+                or (isinstance(v, str) and not v.strip())
+                or (type(v).__name__ in ("NAType", "NaTType"))
+            )
+        )
+    return 0
+
+
 def _is_text(y) -> bool:
     dtype = getattr(y, "dtype", None)
     return dtype is not None and dtype.kind in "OUS"

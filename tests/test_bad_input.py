@@ -31,11 +31,11 @@ BAD = {
     "1-D X": (X[:, 0], y, ValueError, "2D array"),
     "3-D X": (X.reshape(60, 3, 1), y, ValueError, "dim 3"),
     "string features": (np.array([["a", "b", "c"]] * 60), y, ValueError, "numeric features"),
-    "text column in a DataFrame": (
+    "empty label in a DataFrame's y": (
         pd.DataFrame({"x": X[:, 0], "city": ["a", "b"] * 30}),
-        y,
+        np.array(["u", "v", ""] * 20),
         ValueError,
-        r"column\(s\) \['city'\]",
+        "missing label",
     ),
     "sparse X": (sp.csr_matrix(X), y, TypeError, "[Ss]parse"),
 }

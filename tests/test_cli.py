@@ -86,7 +86,7 @@ def test_estimate_text_output_and_plot(table_file, tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "I(X;Y) =" in out and "bits" in out and "balanced accuracy" in out
-    assert "one-hot encoded: colour (3 categories)" in out
+    assert "categorical (1): colour - one-hot" in out
     assert re.search(r"mixture weights: prior \d\.\d\d, MIClassifier \d\.\d\d, ", out)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -96,8 +96,9 @@ def test_estimate_text_output_and_plot(table_file, tmp_path, capsys):
     [
         (None, ["--target", "Label"], "no column 'Label' in the file. Did you mean 'label'?"),
         ("one_class", ["--target", "label"], "single class"),
-        ("identifier", ["--target", "label"], "looks like an identifier"),
-        ("missing", ["--target", "label"], "--dropna"),
+        ("no_label", ["--target", "label"], "1 row(s) have no value in the target 'label'"),
+        (None, ["--target", "label", "--groups", "site"], "no groups column 'site'"),
+        (None, ["--target", "label", "--groups", "label"], "other than the target"),
     ],
 )
 def test_estimate_explains_bad_tables(table_file, tmp_path, capsys, change, args, message):
@@ -105,10 +106,8 @@ def test_estimate_explains_bad_tables(table_file, tmp_path, capsys, change, args
     frame = frame.copy()
     if change == "one_class":
         frame["label"] = "yes"
-    elif change == "identifier":
-        frame["customer"] = [f"c{i}" for i in range(len(frame))]
-    elif change == "missing":
-        frame.loc[3, "x0"] = np.nan
+    elif change == "no_label":
+        frame.loc[3, "label"] = np.nan
     path = tmp_path / "bad.csv"
     frame.to_csv(path, index=False)
     assert main(["estimate", str(path), *args, "--quiet"]) == 2
