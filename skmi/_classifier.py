@@ -197,7 +197,15 @@ class MIClassifier(PriorCorrectedNet):
         Class frequencies of the labels ``fit`` received (after any resampling that
         a pipeline did before this step).
     n_features_in_ : int
-        Number of features seen in ``fit``.
+        Number of features (columns) seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        The columns of a DataFrame seen in ``fit``.
+    table_encoder_ : TableEncoder
+        Only after ``fit`` on a DataFrame with text, categorical or date columns or
+        missing cells: the encoding fitted on the training rows (``column_kinds_`` says
+        what each column was taken for), applied to every table predicted on, whose
+        columns it checks by name and kind. Saved with the model by pickle and by
+        ``save_params(f_criterion=...)``. See docs/tables.md.
     epochs_planned_ : int
         Epochs the last ``fit`` was set to run (early stopping may end it sooner;
         ``len(history_)`` is what ran).

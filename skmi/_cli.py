@@ -261,13 +261,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     est.add_argument(
         "--dropna",
         action="store_true",
-        help="leave out rows with missing values (by default they are kept: missing "
-        "numbers get a missing indicator, missing categories a level of their own)",
+        help="leave out rows with missing values (by default they are kept)",
     )
     est.add_argument(
         "--groups",
         metavar="COLUMN",
-        help="a column of group labels (patient, user, site): no group is on both sides of a split",
+        help="group labels: no group on both sides of a split",
     )
     est.add_argument(
         "--json",

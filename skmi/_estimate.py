@@ -68,6 +68,12 @@ def estimate_mi(
     repetition at a time (one model per sample) and extrapolates that curve, and the
     estimate is never below the ensemble's own reading.
 
+    X may be a pandas DataFrame with numeric, boolean, text, categorical and date
+    columns and missing cells: every candidate then gets a ``TableEncoder`` (one-hot or
+    class-frequency encoding of categories, the median and a missing indicator for
+    numbers; docs/tables.md) fitted on its own training rows only, so no held-out row
+    shapes the encoding it is scored with.
+
     Unlike [`sklearn.feature_selection.mutual_info_classif`](https://scikit-learn.org/stable/modules/generated/sklearn.feature_selection.mutual_info_classif.html), which gives one value
     per feature, this is the information of the features *jointly*.
 
@@ -116,12 +122,6 @@ def estimate_mi(
         gets the groups. The estimate is then the information that carries over to
         groups not seen in training, which is below I(X; Y) where rows of one group
         share what their features say about the label.
-
-    X may be a pandas DataFrame with numeric, boolean, text, categorical and date
-    columns and missing cells: every candidate then gets a ``TableEncoder`` (one-hot or
-    class-frequency encoding of categories, median and missing indicator for numbers,
-    see [Your table as it is](../tables.md)) fitted on its own training rows only, so no
-    held-out row shapes the encoding it is scored with.
 
     Returns
     -------

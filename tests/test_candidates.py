@@ -58,7 +58,7 @@ def test_candidates_of_a_split_share_their_quantile_transform(monkeypatch):
     monkeypatch.setattr(_NormalScores, "transform", counted)
     shared = estimate_mi(X, y, random_state=0)
     rows_shared, transformed_rows[:] = sum(transformed_rows), []
-    monkeypatch.setattr(_crossfit, "_shared_step", lambda model: None)
+    monkeypatch.setattr(_crossfit, "shared_steps", lambda model: 0)
     alone = estimate_mi(X, y, random_state=0)
     rows_alone = sum(transformed_rows)
     assert shared.mi == alone.mi and shared.ci == alone.ci
@@ -112,7 +112,7 @@ def test_sharing_keeps_user_pipelines_with_more_steps_as_they_are(monkeypatch):
         make_pipeline(_NormalScores(output_distribution="uniform"), LogisticRegression()),
     ]
     shared = estimate_mi(X, y, estimator=candidates, random_state=0)
-    monkeypatch.setattr(_crossfit, "_shared_step", lambda model: None)
+    monkeypatch.setattr(_crossfit, "shared_steps", lambda model: 0)
     alone = estimate_mi(X, y, estimator=candidates, random_state=0)
     assert shared.mi == alone.mi and shared.weights == alone.weights
     np.testing.assert_array_equal(shared.pmi, alone.pmi)

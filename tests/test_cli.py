@@ -94,7 +94,11 @@ def test_estimate_text_output_and_plot(table_file, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("change", "args", "message"),
     [
-        (None, ["--target", "Label"], "no column 'Label' in the file. Did you mean 'label'?"),
+        (
+            None,
+            ["--target", "Label"],
+            "no target column 'Label' in the file. Did you mean 'label'?",
+        ),
         ("one_class", ["--target", "label"], "single class"),
         ("no_label", ["--target", "label"], "1 row(s) have no value in the target 'label'"),
         (None, ["--target", "label", "--groups", "site"], "no groups column 'site'"),

@@ -488,9 +488,11 @@ def test_estimate_mi_input_messages():
     from sklearn.exceptions import DataConversionWarning
 
     X, y, _ = make_task("gaussian_binary", 200, random_state=0)
+    # a text column in a DataFrame is encoded (issue 24); in an array it is refused
     frame = pd.DataFrame(X).assign(colour=np.where(y == 1, "red", "blue"))
+    assert estimate_mi(frame, y, estimator=LogisticRegression()).lower_bound > 0.5
     with pytest.raises(ValueError, match="estimate_mi needs numeric features"):
-        estimate_mi(frame, y, estimator=LogisticRegression())
+        estimate_mi(frame.to_numpy().astype(str), y, estimator=LogisticRegression())
     with pytest.raises(ValueError, match=r"y contains NaN \(1 labels\)"):
         estimate_mi(X, np.r_[y[:-1], np.nan].astype(float), estimator=LogisticRegression())
     with pytest.warns(DataConversionWarning):
