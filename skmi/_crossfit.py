@@ -46,7 +46,18 @@ class CrossFit:
 
 
 def cross_fit(
-    candidates, X, y, labels, y_index, splits, *, extrapolate, rng, verbose, batch_networks="auto"
+    candidates,
+    X,
+    y,
+    labels,
+    y_index,
+    splits,
+    *,
+    extrapolate,
+    rng,
+    verbose,
+    batch_networks="auto",
+    sample_weight=None,
 ) -> CrossFit:
     """Fit every candidate on every split; a candidate that fails is left out, with a
     warning (the error is raised when it is the only one).
@@ -54,10 +65,12 @@ def cross_fit(
     The candidates' networks (MIClassifiers, alone or ending a Pipeline) of every
     split, full-size and half-size, are trained together as one batched network
     (`skmi._together`) where ``batch_networks`` says so; the other candidates are
-    fitted one split at a time.
+    fitted one split at a time. With ``sample_weight`` every candidate is fitted with
+    the weights of its rows (one at a time: the batched trainer takes none), and the
+    held-out probabilities are read under the weighted class prior.
     """
     n, n_classes = len(y), len(labels)
-    log_prior = empirical_log_prior(y_index, n_classes)
+    log_prior = empirical_log_prior(y_index, n_classes, sample_weight)
     full = Readings(len(candidates), n, n_classes)
     half = Readings(len(candidates), n, n_classes) if extrapolate else None
     train_parts = []  # (training rows, true-class probabilities of each candidate)
@@ -67,12 +80,16 @@ def cross_fit(
         seed = rng.randint(2**31 - 1)
         plans.append((train, test, seed, half_split(train, y_index, seed) if extrapolate else None))
     progress = progress_bar(len(splits), verbose)
+    if sample_weight is not None:
+        batch_networks = False
     prefit = _fit_networks_together(
         candidates, X, y, plans, batch_networks, failed, progress=progress
     )
     for s, (train, test, seed, half_rows) in enumerate(plans):
         train_true = np.zeros((len(candidates), len(train)))
-        inputs = SharedInputs(X, y, {"train": train, "test": test, "half": half_rows})
+        inputs = SharedInputs(
+            X, y, {"train": train, "test": test, "half": half_rows}, sample_weight
+        )
         for m, candidate in enumerate(candidates):
             nothing = np.zeros((len(test), n_classes))
             readings = [nothing, nothing]  # full, half
@@ -208,14 +225,17 @@ class Readings:
             self._mean = self.sums / np.maximum(self.counts, 1)[None, :, None]
         return self._mean
 
-    def mixture_weights(self, y_index, prior, rng) -> np.ndarray:
-        """Mixture weights (prior first) maximising the mean log-likelihood of the labels."""
+    def mixture_weights(self, y_index, prior, rng, sample_weight=None) -> np.ndarray:
+        """Mixture weights (prior first) maximising the (weighted) mean log-likelihood of
+        the labels."""
         proba = self.mean_proba()
         true = proba[:, np.arange(len(y_index)), y_index]  # (candidates, n)
         columns = np.vstack([prior[y_index][None, :], true]).T
         if len(columns) > _MIXTURE_ROWS:
-            columns = columns[rng.choice(len(columns), _MIXTURE_ROWS, replace=False)]
-        return _em_mixture_weights(columns)
+            rows = rng.choice(len(columns), _MIXTURE_ROWS, replace=False)
+            columns = columns[rows]
+            sample_weight = None if sample_weight is None else sample_weight[rows]
+        return _em_mixture_weights(columns, sample_weight=sample_weight)
 
     def mixture_pmi(self, weights, prior) -> np.ndarray:
         """``log q(k|x) - log pi_k`` of the mixture, for every sample and class."""
@@ -260,7 +280,9 @@ class Readings:
         return out
 
 
-def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e-10):
+def _em_mixture_weights(
+    columns: np.ndarray, n_iter: int = 2000, tol: float = 1e-10, sample_weight=None
+):
     """Weights on the simplex maximising ``mean log(columns @ w)`` (EM; the objective is
     concave, so EM climbs to its maximum). Column 0 is the prior, positive everywhere.
 
@@ -268,17 +290,23 @@ def _em_mixture_weights(columns: np.ndarray, n_iter: int = 2000, tol: float = 1e
     prior alone (weight 1 on column 0, which reads exactly 0), the prior alone is taken,
     so the reading is never below 0.
     """
+
+    def mean(values, axis=None):
+        if sample_weight is None:
+            return values.mean(axis=axis)
+        return np.average(values, axis=axis, weights=sample_weight)
+
     weights = np.full(columns.shape[1], 1.0 / columns.shape[1])
     for _ in range(n_iter):
         mixed = columns @ weights
-        updated = weights * (columns / mixed[:, None]).mean(axis=0)
+        updated = weights * mean(columns / mixed[:, None], axis=0)
         updated /= updated.sum()
         done = np.max(np.abs(updated - weights)) < tol
         weights = updated
         if done:
             break
     prior_only = np.eye(columns.shape[1])[0]
-    if np.mean(np.log(columns @ weights)) < np.mean(np.log(columns[:, 0])):
+    if mean(np.log(columns @ weights)) < mean(np.log(columns[:, 0])):
         return prior_only
     return weights
 
@@ -362,8 +390,9 @@ class SharedInputs:
     read as they are.
     """
 
-    def __init__(self, X, y, rows: dict):
+    def __init__(self, X, y, rows: dict, sample_weight=None):
         self.X, self.y, self.rows = X, y, rows
+        self.sample_weight = sample_weight
         self.fitted = {}  # (rows fitted on, the steps' parameters) -> the fitted steps
         self.outputs = {}  # (id of fitted steps, rows) -> the rows transformed
 
@@ -378,8 +407,9 @@ class SharedInputs:
     def fit(self, model, rows: str):
         k = shared_steps(model)
         y = self.y[self.rows[rows]]
+        weight = None if self.sample_weight is None else self.sample_weight[self.rows[rows]]
         if not k:
-            return model.fit(take(self.X, self.rows[rows]), y)
+            return model.fit(take(self.X, self.rows[rows]), y, **weight_params(model, weight))
         key = (rows, _params_key(model[:k]))
         if key in self.fitted:  # X's rows are not copied again: their output is kept
             steps = self.fitted[key]
@@ -390,7 +420,8 @@ class SharedInputs:
             self.fitted[key] = steps
             self.outputs[_identity(steps), rows] = transformed
         model.steps[:k] = steps.steps
-        model[k:].fit(transformed, y)  # the slice holds the model's own steps
+        rest = model[k:]  # the slice holds the model's own steps
+        rest.fit(transformed, y, **weight_params(rest, weight))
         return model
 
     def transformed(self, steps, rows: str) -> np.ndarray:
@@ -417,6 +448,15 @@ def shared_steps(model) -> int:
     if k < len(model.steps) and type(model.steps[k][1]) is _NormalScores:
         k += 1
     return k if k < len(model.steps) else 0
+
+
+def weight_params(model, weight) -> dict:
+    """The fit parameters that pass ``weight`` to a model (a Pipeline's last step)."""
+    if weight is None:
+        return {}
+    if isinstance(model, Pipeline):
+        return {f"{model.steps[-1][0]}__sample_weight": weight}
+    return {"sample_weight": weight}
 
 
 def _identity(steps) -> tuple:

@@ -7,6 +7,8 @@ summary with its bounds (`skmi._result`).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
@@ -42,6 +44,7 @@ def estimate_mi(
     verbose: int = 0,
     batch_networks: bool | str = "auto",
     groups=None,
+    sample_weight=None,
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
@@ -67,6 +70,15 @@ def estimate_mi(
     which flattens the learning curve; so the extrapolation reads both sizes one
     repetition at a time (one model per sample) and extrapolates that curve, and the
     estimate is never below the ensemble's own reading.
+
+    With ``sample_weight`` the reading is the weighted one: the class prior and H(Y)
+    are the weighted class frequencies and their entropy, each sample's pointwise MI
+    counts with its weight (as MIScorer reads a weighted score), and every candidate is
+    fitted with the weights of its training rows; integer weights read as repeated rows
+    would on the same folds. The standard error is that of a weighted mean (Kish's
+    effective sample size), not that of repeated rows, which are not independent draws.
+    Candidates whose ``fit`` takes no ``sample_weight`` are left out (the default
+    linear discriminant analysis silently; a candidate you passed with a warning).
 
     X may be a pandas DataFrame with numeric, boolean, text, categorical and date
     columns and missing cells: every candidate then gets a ``TableEncoder`` (one-hot or
@@ -122,6 +134,9 @@ def estimate_mi(
         gets the groups. The estimate is then the information that carries over to
         groups not seen in training, which is below I(X; Y) where rows of one group
         share what their features say about the label.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Non-negative weights of the rows (see above); every class needs a positive
+        total weight.
 
     Returns
     -------
@@ -152,11 +167,14 @@ def estimate_mi(
     """
     X, y, labels, y_index = _checked_inputs(X, y, confidence)
     groups = _checked_groups(groups, len(y))
+    weight = _checked_weights(sample_weight, y_index, labels)
     if not (isinstance(batch_networks, (bool, np.bool_)) or batch_networks == "auto"):
         raise ValueError(f"batch_networks must be True, False or 'auto'; got {batch_networks!r}.")
     rng = check_random_state(random_state)
     repeats = resolve_repeats(n_repeats, cv, len(y))
     candidates = candidates_for(estimator, rng, training_rows_per_fold(cv, X, y_index), len(labels))
+    if weight is not None:
+        candidates = _taking_weights(candidates, quiet=estimator is None)
     if is_frame(X):
         candidates = [behind_table_encoder(candidate) for candidate in candidates]
     splits = make_splits(cv, repeats, X, y, y_index, rng, groups)
@@ -171,8 +189,17 @@ def estimate_mi(
         rng=rng,
         verbose=verbose,
         batch_networks=batch_networks,
+        sample_weight=weight,
     )
-    return summarise(fit, y_index, labels, extrapolate=extrapolate, confidence=confidence, rng=rng)
+    return summarise(
+        fit,
+        y_index,
+        labels,
+        extrapolate=extrapolate,
+        confidence=confidence,
+        rng=rng,
+        sample_weight=weight,
+    )
 
 
 def _checked_inputs(X, y, confidence):
@@ -209,6 +236,46 @@ def _checked_groups(groups, n_samples: int):
     if any(g is None or (isinstance(g, float) and g != g) for g in groups):
         raise ValueError("groups has missing entries (None or NaN); give every row a group.")
     return np.unique(groups.astype(str), return_inverse=True)[1]
+
+
+def _checked_weights(sample_weight, y_index, labels):
+    if sample_weight is None:
+        return None
+    weight = column_or_1d(np.asarray(sample_weight, dtype=np.float64), warn=True)
+    if len(weight) != len(y_index):
+        raise ValueError(
+            f"sample_weight has {len(weight)} entries but there are {len(y_index)} samples."
+        )
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    totals = np.bincount(y_index, weights=weight, minlength=len(labels))
+    if np.any(totals <= 0):
+        empty = [plain(label) for label in labels[totals <= 0]]
+        raise ValueError(f"classes {empty} have no positive sample_weight; every class needs some.")
+    return weight
+
+
+def _taking_weights(candidates, *, quiet: bool) -> list:
+    """The candidates whose model takes ``sample_weight``; the others are left out (with
+    a warning, unless they are defaults the user did not choose)."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    from skmi._pmi import final_estimator
+
+    kept, left = [], []
+    for candidate in candidates:
+        final = final_estimator(candidate)
+        (kept if has_fit_parameter(final, "sample_weight") else left).append(candidate)
+    if not kept:
+        raise ValueError("No candidate takes sample_weight: pass estimators whose fit accepts it.")
+    if left and not quiet:
+        names = sorted({type(final_estimator(c)).__name__ for c in left})
+        warnings.warn(
+            f"{', '.join(names)} take(s) no sample_weight and were left out of the candidates.",
+            EstimateWarning,
+            stacklevel=3,
+        )
+    return kept
 
 
 def behind_table_encoder(candidate):

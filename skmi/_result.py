@@ -170,9 +170,24 @@ class MIEstimate:
         return text
 
 
-def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstimate:
+def summarise(
+    fit, y_index, labels, *, extrapolate, confidence, rng, sample_weight=None
+) -> MIEstimate:
     """Mixture weights, the reading and its extrapolation, the interval, the class
-    shares and the fold values, each held within its bounds."""
+    shares and the fold values, each held within its bounds.
+
+    With ``sample_weight`` every mean over samples is the weighted mean (the prior and
+    H(Y) too, as MIScorer reads them), and the sampling error is that of a weighted
+    mean (Kish's effective sample size)."""
+    w = sample_weight
+
+    def avg(values, rows=None):
+        if rows is not None:
+            values = values[rows]
+        if w is None:
+            return float(values.mean())
+        return float(np.average(values, weights=w if rows is None else w[rows]))
+
     full, half, train_parts, names, splits = (
         fit.full,
         fit.half,
@@ -181,16 +196,16 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
         fit.splits,
     )
     n, n_classes = len(y_index), len(labels)
-    log_prior = empirical_log_prior(y_index, n_classes)
+    log_prior = empirical_log_prior(y_index, n_classes, w)
     prior = np.exp(log_prior)
-    weights = full.mixture_weights(y_index, prior, rng)
+    weights = full.mixture_weights(y_index, prior, rng, w)
     pmi_table = full.mixture_pmi(weights, prior)
     pmi_full = pmi_table[np.arange(n), y_index]
-    lower_bound = float(pmi_full.mean())
+    lower_bound = avg(pmi_full)
     full_repeats = full.repeat_pmi(weights, y_index, prior)
-    repeat_readings = np.asarray([float(pmi.mean()) for pmi in full_repeats])
+    repeat_readings = np.asarray([avg(pmi) for pmi in full_repeats])
     if extrapolate:
-        half_weights = half.mixture_weights(y_index, prior, rng)
+        half_weights = half.mixture_weights(y_index, prior, rng, w)
         pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
         # The learning curve is that of one model: with repeated cross-fitting the
         # averaged probabilities are an ensemble of the repetitions' models, and the
@@ -204,12 +219,10 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
         single_half = half.single_model_mean(half_repeats)
         if single_full is None or single_half is None:  # one repetition: the same thing
             single_full, single_half = pmi_full, pmi_half
-        repeat_differences = repeat_readings - np.asarray(
-            [float(pmi.mean()) for pmi in half_repeats]
-        )
-        curve_start = float(single_full.mean())  # what one model reads, where the curve starts
+        repeat_differences = repeat_readings - np.asarray([avg(pmi) for pmi in half_repeats])
+        curve_start = avg(single_full)  # what one model reads, where the curve starts
         shrunk, correction_se, raw_correction = _shrunk_correction(
-            single_full - single_half, repeat_differences
+            single_full - single_half, repeat_differences, w
         )
         correction = max(curve_start + shrunk - lower_bound, 0.0)
         if correction > 0:
@@ -222,8 +235,8 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
         curve_start = lower_bound
         values = pmi_full
     raw_mi = lower_bound + correction
-    fold_raw = np.array([values[test].mean() for _, test in splits])
-    spread = _spread(values, repeat_readings, fold_raw)
+    fold_raw = np.array([avg(values, test) for _, test in splits])
+    spread = _spread(values, repeat_readings, fold_raw, w)
     stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
     entropy = float(-(prior * log_prior).sum())
     z = float(norm.ppf(0.5 + confidence / 2))
@@ -244,9 +257,10 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
         raw_ci = (raw_mi - z * spread, raw_mi + z * spread)
     active = []
     mi = _within(raw_mi, 0.0, entropy, "mi", active)
-    entropy_upper = entropy_upper_limit(
-        np.bincount(y_index, minlength=n_classes), confidence, entropy
-    )
+    counts = np.bincount(y_index, minlength=n_classes)
+    if w is not None:  # the weighted frequencies, as many rows as the weights are worth
+        counts = prior * _effective_size(w)
+    entropy_upper = entropy_upper_limit(counts, confidence, entropy)
     ci = (
         float(np.clip(raw_ci[0], 0.0, min(entropy, mi))),
         float(np.clip(raw_ci[1], max(mi, 0.0), entropy_upper)),
@@ -254,7 +268,7 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
     if ci != raw_ci:
         active.append("ci")
     ceilings = -prior * log_prior
-    shares = np.array([prior[k] * values[y_index == k].mean() for k in range(n_classes)])
+    shares = np.array([prior[k] * avg(values, y_index == k) for k in range(n_classes)])
     projected = _project_shares(shares, ceilings, mi)
     if not np.allclose(projected, shares, rtol=0, atol=1e-12):
         active.append("per_class")
@@ -262,7 +276,7 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
     if np.any(fold_mi != fold_raw):
         active.append("fold_mi")
 
-    train_value = _training_reading(train_parts, weights, y_index, prior)
+    train_value = _training_reading(train_parts, weights, y_index, prior, w)
     gap = train_value - lower_bound
     # Only for one model: a mixture weighs its candidates by held-out likelihood, so a
     # memorising candidate (a random forest reads far higher on its training rows) gets
@@ -276,7 +290,8 @@ def summarise(fit, y_index, labels, *, extrapolate, confidence, rng) -> MIEstima
             EstimateWarning,
             stacklevel=3,
         )
-    recalls = [np.mean(np.argmax(pmi_table[y_index == k], 1) == k) for k in range(n_classes)]
+    hits = (np.argmax(pmi_table, 1) == y_index).astype(np.float64)
+    recalls = [avg(hits, y_index == k) for k in range(n_classes)]
     return MIEstimate(
         mi=mi,
         stderr=stderr,
@@ -328,7 +343,24 @@ def entropy_upper_limit(counts, confidence: float, entropy: float) -> float:
     return float(min(max(limit, entropy), log_k))
 
 
-def _shrunk_correction(differences, repeat_differences) -> tuple[float, float, float]:
+def _effective_size(sample_weight) -> float:
+    """Kish's effective sample size of weighted rows: (sum w)^2 / sum w^2."""
+    return float(sample_weight.sum() ** 2 / np.sum(sample_weight**2))
+
+
+def _weighted_se(values, sample_weight) -> float:
+    """Standard error of the (weighted) mean of ``values``."""
+    if sample_weight is None:
+        return float(np.std(values, ddof=1) / np.sqrt(len(values)))
+    mean = np.average(values, weights=sample_weight)
+    variance = np.average((values - mean) ** 2, weights=sample_weight)
+    n = _effective_size(sample_weight)
+    return float(np.sqrt(variance * n / max(n - 1, 1.0) / n))
+
+
+def _shrunk_correction(
+    differences, repeat_differences, sample_weight=None
+) -> tuple[float, float, float]:
     """The extrapolation ``mean(full - half)``, shrunk towards 0 by its signal-to-noise.
 
     Returns ``(applied, its standard error, raw)``. The correction cannot be negative in
@@ -336,8 +368,11 @@ def _shrunk_correction(differences, repeat_differences) -> tuple[float, float, f
     is noise and gives 0. Otherwise it is multiplied by ``c^2 / (c^2 + se^2)``, the
     factor that minimises the mean squared error of a normal estimate of known noise.
     """
-    raw = float(np.mean(differences))
-    se = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
+    if sample_weight is None:
+        raw = float(np.mean(differences))
+    else:
+        raw = float(np.average(differences, weights=sample_weight))
+    se = _weighted_se(differences, sample_weight)
     if len(repeat_differences) > 1:
         se = max(se, float(np.std(repeat_differences, ddof=1) / np.sqrt(len(repeat_differences))))
     if raw <= 0:
@@ -345,7 +380,7 @@ def _shrunk_correction(differences, repeat_differences) -> tuple[float, float, f
     return raw * raw**2 / (raw**2 + se**2), se, raw
 
 
-def _spread(values, repeat_readings, fold_readings) -> float:
+def _spread(values, repeat_readings, fold_readings, sample_weight=None) -> float:
     """Standard error of the estimate from sampling and model fitting.
 
     * sampling: the spread of the per-sample values over sqrt(n);
@@ -353,7 +388,7 @@ def _spread(values, repeat_readings, fold_readings) -> float:
       readings over sqrt(repeats); with one, the spread of the fold readings over
       sqrt(folds), or the sampling error if larger (the two overlap).
     """
-    sampling = float(values.std(ddof=1) / np.sqrt(len(values)))
+    sampling = _weighted_se(values, sample_weight)
     if len(repeat_readings) > 1:
         fitting = float(np.std(repeat_readings, ddof=1) / np.sqrt(len(repeat_readings)))
         return math.hypot(sampling, fitting)
@@ -384,10 +419,15 @@ def _project_shares(shares, ceilings, total) -> np.ndarray:
     return np.clip(shares - (low + high) / 2, 0, ceilings)
 
 
-def _training_reading(train_parts, weights, y_index, prior) -> float:
+def _training_reading(train_parts, weights, y_index, prior, sample_weight=None) -> float:
     """The mixture's plain reading on the training folds, averaged by their sizes."""
     readings, sizes = [], []
     for train, true in train_parts:
-        readings.append(float(pmi_of_mixture(weights, true, prior[y_index[train]]).mean()))
-        sizes.append(len(train))
+        pmi = pmi_of_mixture(weights, true, prior[y_index[train]])
+        if sample_weight is None:
+            readings.append(float(pmi.mean()))
+            sizes.append(len(train))
+        else:
+            readings.append(float(np.average(pmi, weights=sample_weight[train])))
+            sizes.append(float(sample_weight[train].sum()))
     return float(np.average(readings, weights=sizes))

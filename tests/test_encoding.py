@@ -277,3 +277,53 @@ def test_the_cli_takes_the_table_as_it_is(tmp_path, capsys):
     assert report["missing_cells"] > 0 and report["rows_dropped"] == 0
     assert report["groups"] == {"column": "site", "count": 8}
     assert 0.2 < report["mi_nats"] <= report["entropy_nats"]
+
+
+def test_integer_weights_read_as_repeated_rows_on_the_same_folds():
+    rng = np.random.default_rng(0)
+    n = 300
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + 0.7 * rng.normal(size=n) > 0.3).astype(int)
+    weight = rng.integers(1, 4, n)
+    rows = np.repeat(np.arange(n), weight)  # each row as often as its weight
+    folds = np.arange(n) % 5
+    splits = [(np.flatnonzero(folds != f), np.flatnonzero(folds == f)) for f in range(5)]
+    repeated = [
+        (np.flatnonzero(folds[rows] != f), np.flatnonzero(folds[rows] == f)) for f in range(5)
+    ]
+    model = LogisticRegression(C=1.0, tol=1e-12, max_iter=10_000)
+    kwargs = {"estimator": model, "extrapolate": False, "random_state": 0}
+    weighted = estimate_mi(X, y, sample_weight=weight, cv=splits, **kwargs)
+    as_rows = estimate_mi(X[rows], y[rows], cv=repeated, **kwargs)
+    unweighted = estimate_mi(X, y, cv=splits, **kwargs)
+    assert weighted.entropy == pytest.approx(as_rows.entropy, abs=1e-12)
+    assert weighted.lower_bound == pytest.approx(as_rows.lower_bound, abs=1e-6)
+    for label in (0, 1):
+        assert weighted.per_class[label] == pytest.approx(as_rows.per_class[label], abs=1e-6)
+    assert weighted.balanced_accuracy == pytest.approx(as_rows.balanced_accuracy, abs=1e-9)
+    assert abs(weighted.lower_bound - unweighted.lower_bound) > 1e-4  # the weights count
+    # the error bar is that of weighted draws, wider than repeated rows pretend
+    assert weighted.stderr > as_rows.stderr
+
+
+def test_sample_weight_is_checked_and_candidates_without_it_are_left_out():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match="sample_weight has 199 entries"):
+        estimate_mi(X, y, sample_weight=np.ones(199), estimator=LogisticRegression())
+    with pytest.raises(ValueError, match="non-negative"):
+        estimate_mi(X, y, sample_weight=-np.ones(200), estimator=LogisticRegression())
+    with pytest.raises(ValueError, match=r"classes \[1\] have no positive sample_weight"):
+        estimate_mi(X, y, sample_weight=(y == 0).astype(float), estimator=LogisticRegression())
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    with pytest.warns(UserWarning, match="LinearDiscriminantAnalysis take"):
+        result = estimate_mi(
+            X,
+            y,
+            sample_weight=np.ones(200),
+            estimator=[LogisticRegression(), LinearDiscriminantAnalysis()],
+            random_state=0,
+        )
+    assert list(result.weights) == ["prior", "LogisticRegression"]
