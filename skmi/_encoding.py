@@ -80,7 +80,7 @@ def column_group(column) -> str:
         return "numeric"
     if is_datetime64_any_dtype(dtype):
         return "datetime"
-    inferred = infer_dtype(column, skipna=True)
+    inferred = infer_dtype(_without_blanks(column), skipna=True)
     if inferred in ("string", "bytes", "empty"):
         return "text"
     if inferred == "boolean":
@@ -99,8 +99,18 @@ def _as_text(frame):
     return out.where(~missing, MISSING_LEVEL).astype(str)
 
 
+def _without_blanks(column):
+    """An object column's empty or blank strings as missing values (a number column
+    read with empty cells as "")."""
+    if column.dtype != object:
+        return column
+    blank = column.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    return column.mask(blank) if blank.any() else column
+
+
 def _as_float(frame):
-    """Numbers and booleans (also in object columns) as float64, missing as NaN."""
+    """Numbers and booleans (also in object columns, blanks as missing) as float64."""
+    frame = frame.apply(_without_blanks)
     return frame.astype(object).where(frame.notna(), np.nan).astype(np.float64)
 
 

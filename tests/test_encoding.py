@@ -327,3 +327,28 @@ def test_sample_weight_is_checked_and_candidates_without_it_are_left_out():
             random_state=0,
         )
     assert list(result.weights) == ["prior", "LogisticRegression"]
+
+
+def test_blank_strings_in_a_number_column_are_missing_values():
+    frame = pd.DataFrame({"a": [1.5, "", 2.0, " ", 3.0, 4.0] * 20, "b": list("xyzxyz") * 20})
+    encoder = TableEncoder().fit(frame, [0, 1] * 60)
+    assert encoder.column_kinds_["a"] == "numeric"
+    encoded = encoder.transform(frame)
+    names = list(encoder.get_feature_names_out())
+    np.testing.assert_array_equal(
+        encoded[:6, names.index("numeric__missingindicator_a")], [0, 1, 0, 1, 0, 0]
+    )
+
+
+def test_a_table_works_in_cross_validation_and_a_search():
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+
+    from skmi import MIScorer
+
+    frame, y = _table(n=400)
+    scores = cross_val_score(MIClassifier(**FAST), frame, y, cv=3, scoring=MIScorer())
+    assert np.all(scores > 0.2)
+    search = GridSearchCV(MIClassifier(**FAST), {"tau": [0.0, 1.0]}, cv=3, scoring=MIScorer())
+    search.fit(frame, y)
+    assert search.best_estimator_.table_encoder_.column_kinds_["city"] == "categorical"
+    assert search.predict(frame.head()).shape == (5,)
