@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from skmi._candidates import candidates_for, default_estimators, training_rows_per_fold
 from skmi._crossfit import cross_fit, make_splits, resolve_repeats
 from skmi._encoding import TableEncoder, is_frame, needs_encoding
-from skmi._result import MIEstimate, summarise
+from skmi._result import MIEstimate, conditional, summarise
 from skmi._validation import check_labels, check_numeric_features, plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
@@ -45,6 +45,7 @@ def estimate_mi(
     batch_networks: bool | str = "auto",
     groups=None,
     sample_weight=None,
+    given=None,
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
@@ -137,6 +138,14 @@ def estimate_mi(
     sample_weight : array-like of shape (n_samples,) or None, default=None
         Non-negative weights of the rows (see above); every class needs a positive
         total weight.
+    given : array-like, DataFrame, column name(s) of X, or None, default=None
+        Z, to estimate the conditional information I(X; Y | Z): what X tells about Y
+        beyond what Z does. By the chain rule, I(X, Z; Y) - I(Z; Y), both cross-fitted
+        on the same folds and rows with the same seeds; the interval comes from each
+        sample's paired difference of the two, not from two independent intervals. The
+        estimate lies in ``[0, H(Y) - I(Z;Y)]`` (the second term as estimated, in
+        ``given_mi``) and the interval's top at most the population H(Y)'s upper
+        limit. With a DataFrame X, ``given`` may name columns of X.
 
     Returns
     -------
@@ -165,12 +174,49 @@ def estimate_mi(
     >>> bool(result.mi <= result.ci[1] <= result.entropy_upper <= np.log(2))
     True
     """
+    if not (isinstance(batch_networks, (bool, np.bool_)) or batch_networks == "auto"):
+        raise ValueError(f"batch_networks must be True, False or 'auto'; got {batch_networks!r}.")
+    options = {
+        "estimator": estimator,
+        "cv": cv,
+        "n_repeats": n_repeats,
+        "extrapolate": extrapolate,
+        "confidence": confidence,
+        "verbose": verbose,
+        "batch_networks": batch_networks,
+        "groups": groups,
+        "sample_weight": sample_weight,
+    }
+    if given is None:
+        return _estimate(X, y, check_random_state(random_state), **options)[0]
+    X, Z, names = _split_given(X, given)
+    joint = _joined(X, Z)
+    # one seed for both terms: the same folds, half-size rows and candidate seeds
+    seed = check_random_state(random_state).randint(2**31 - 1)
+    both, splits, weight = _estimate(joint, y, np.random.RandomState(seed), **options)
+    alone = _estimate(Z, y, np.random.RandomState(seed), **options)[0]
+    return conditional(both, alone, splits, names, confidence=confidence, sample_weight=weight)
+
+
+def _estimate(
+    X,
+    y,
+    rng,
+    *,
+    estimator,
+    cv,
+    n_repeats,
+    extrapolate,
+    confidence,
+    verbose,
+    batch_networks,
+    groups,
+    sample_weight,
+):
+    """One estimate of I(X; Y), with its splits and checked weights."""
     X, y, labels, y_index = _checked_inputs(X, y, confidence)
     groups = _checked_groups(groups, len(y))
     weight = _checked_weights(sample_weight, y_index, labels)
-    if not (isinstance(batch_networks, (bool, np.bool_)) or batch_networks == "auto"):
-        raise ValueError(f"batch_networks must be True, False or 'auto'; got {batch_networks!r}.")
-    rng = check_random_state(random_state)
     repeats = resolve_repeats(n_repeats, cv, len(y))
     candidates = candidates_for(estimator, rng, training_rows_per_fold(cv, X, y_index), len(labels))
     if weight is not None:
@@ -191,7 +237,7 @@ def estimate_mi(
         batch_networks=batch_networks,
         sample_weight=weight,
     )
-    return summarise(
+    result = summarise(
         fit,
         y_index,
         labels,
@@ -200,6 +246,57 @@ def estimate_mi(
         rng=rng,
         sample_weight=weight,
     )
+    return result, splits, weight
+
+
+def _split_given(X, given):
+    """X without Z, Z, and Z's column names."""
+    import pandas as pd
+
+    names_given = isinstance(given, str) or (
+        isinstance(given, (list, tuple)) and given and all(isinstance(g, str) for g in given)
+    )
+    if names_given:
+        if not is_frame(X):
+            raise TypeError("given= names columns only when X is a DataFrame.")
+        names = [given] if isinstance(given, str) else list(given)
+        missing = [n for n in names if n not in X.columns]
+        if missing:
+            raise ValueError(f"given names column(s) {missing} that X does not have.")
+        rest = X.drop(columns=names)
+        if rest.shape[1] == 0:
+            raise ValueError("given= names every column of X: nothing is left to measure.")
+        return rest, X[names], tuple(names)
+    n = len(X)
+    if is_frame(given):
+        Z = given.reset_index(drop=True)
+        names = tuple(str(c) for c in Z.columns)
+    else:
+        Z = np.asarray(given)
+        if Z.ndim == 1:
+            Z = Z.reshape(-1, 1)
+        if Z.ndim != 2:
+            raise ValueError(f"given must be 1-D or 2-D; got {Z.ndim} dimensions.")
+        names = tuple(f"Z[{j}]" for j in range(Z.shape[1]))
+        if Z.dtype.kind in "OUS" or is_frame(X):
+            Z = pd.DataFrame(Z, columns=list(names))
+    if len(Z) != n:
+        raise ValueError(f"given has {len(Z)} rows but X has {n}.")
+    return X, Z, names
+
+
+def _joined(X, Z):
+    """X and Z side by side (a DataFrame when either is one)."""
+    import pandas as pd
+
+    if not is_frame(X) and not is_frame(Z):
+        return np.hstack([np.asarray(X, dtype=np.float64), np.asarray(Z, dtype=np.float64)])
+    X = X.reset_index(drop=True) if is_frame(X) else pd.DataFrame(np.asarray(X)).add_prefix("X")
+    Z = Z.reset_index(drop=True) if is_frame(Z) else pd.DataFrame(np.asarray(Z)).add_prefix("Z")
+    clash = set(map(str, X.columns)) & set(map(str, Z.columns))
+    if clash:
+        Z = Z.add_prefix("given: ")
+    return pd.concat([X, Z], axis=1)
 
 
 def _checked_inputs(X, y, confidence):

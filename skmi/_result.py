@@ -97,6 +97,16 @@ class MIEstimate:
         The sorted class labels.
     y_index : ndarray of shape (n_samples,)
         Each sample's class as a position in ``labels`` (to group ``pmi`` by class).
+    pointwise : ndarray of shape (n_samples,)
+        Each sample's value of the estimate before the bounds: ``pmi`` plus its share
+        of the extrapolation (their mean is the unbounded estimate).
+    conditioned_on : tuple of str
+        For ``estimate_mi(X, y, given=Z)``: the columns of Z (or ``"Z[j]"``); the
+        estimate is then I(X; Y | Z), by the chain rule I(X, Z; Y) - I(Z; Y) on the same
+        folds and rows, and ``pmi``, ``pointwise``, ``lower_bound`` and ``correction``
+        are the differences of the two. Empty otherwise.
+    given_mi : float or None
+        With ``given``: the estimate of I(Z; Y) (the second term of the chain rule).
 
     Examples
     --------
@@ -132,6 +142,11 @@ class MIEstimate:
     pmi: np.ndarray = field(default=None, repr=False)
     labels: np.ndarray = field(default=None, repr=False)
     y_index: np.ndarray = field(default=None, repr=False)
+    pointwise: np.ndarray = field(default=None, repr=False)
+    conditioned_on: tuple = ()
+    given_mi: float = None
+    # the extrapolation's per-sample learning curve (full - half size), for pairing
+    _curve: np.ndarray = field(default=None, repr=False)
 
     @property
     def mi_bits(self) -> float:
@@ -158,13 +173,18 @@ class MIEstimate:
     def __str__(self) -> str:
         low, high = self.ci
         reading = "extrapolated" if self.extrapolated else "plain held-out reading"
+        name = "I(X;Y|Z)" if self.conditioned_on else "I(X;Y)"
         text = (
-            f"I(X;Y) = {self.mi:.4f} nats ({self.mi_bits:.4f} bits, {reading}), "
+            f"{name} = {self.mi:.4f} nats ({self.mi_bits:.4f} bits, {reading}), "
             f"{self.confidence:.0%} CI [{low:.4f}, {high:.4f}] nats, "
             f"stderr {self.stderr:.4f}; H(Y) = {self.entropy:.4f} nats "
             f"(population's at most {self.entropy_upper:.4f}); "
             f"n = {self.n_samples}"
         )
+        if self.conditioned_on:
+            shown = ", ".join(self.conditioned_on[:5])
+            more = " ..." if len(self.conditioned_on) > 5 else ""
+            text += f"; given {shown}{more} (I(Z;Y) = {self.given_mi:.4f} nats)"
         if self.bounds_active:
             text += f"; bounds active: {', '.join(self.bounds_active)}"
         return text
@@ -221,9 +241,8 @@ def summarise(
             single_full, single_half = pmi_full, pmi_half
         repeat_differences = repeat_readings - np.asarray([avg(pmi) for pmi in half_repeats])
         curve_start = avg(single_full)  # what one model reads, where the curve starts
-        shrunk, correction_se, raw_correction = _shrunk_correction(
-            single_full - single_half, repeat_differences, w
-        )
+        curve = single_full - single_half
+        shrunk, correction_se, raw_correction = _shrunk_correction(curve, repeat_differences, w)
         correction = max(curve_start + shrunk - lower_bound, 0.0)
         if correction > 0:
             scale = shrunk / raw_correction if raw_correction > 0 else 0.0
@@ -234,6 +253,7 @@ def summarise(
         correction = correction_se = raw_correction = 0.0
         curve_start = lower_bound
         values = pmi_full
+        curve = None
     raw_mi = lower_bound + correction
     fold_raw = np.array([avg(values, test) for _, test in splits])
     spread = _spread(values, repeat_readings, fold_raw, w)
@@ -318,6 +338,8 @@ def summarise(
         pmi=pmi_full,
         labels=labels,
         y_index=y_index,
+        pointwise=values,
+        _curve=curve,
     )
 
 
@@ -431,3 +453,95 @@ def _training_reading(train_parts, weights, y_index, prior, sample_weight=None) 
             readings.append(float(np.average(pmi, weights=sample_weight[train])))
             sizes.append(float(sample_weight[train].sum()))
     return float(np.average(readings, weights=sizes))
+
+
+def conditional(
+    joint: MIEstimate, alone: MIEstimate, splits, names, *, confidence, sample_weight=None
+) -> MIEstimate:
+    """I(X; Y | Z) = I(X, Z; Y) - I(Z; Y) from the two estimates, made on the same folds
+    and rows with the same seeds: the difference of each sample's two values, so the
+    interval comes from the paired differences (what the two readings share cancels)."""
+    w = sample_weight
+
+    def avg(values, rows=None):
+        if rows is not None:
+            values = values[rows]
+        if w is None:
+            return float(values.mean())
+        return float(np.average(values, weights=w if rows is None else w[rows]))
+
+    difference = joint.pointwise - alone.pointwise
+    raw = avg(difference)
+    fold_raw = np.array([avg(difference, test) for _, test in splits])
+    spread = _spread(difference, [], fold_raw, w)
+    correction = joint.correction - alone.correction
+    curves = [c for c in (joint._curve, alone._curve) if c is not None]
+    if len(curves) == 2:
+        correction_se = _weighted_se(joint._curve - alone._curve, w)
+    elif curves:
+        correction_se = _weighted_se(curves[0], w)
+    else:
+        correction_se = 0.0
+    stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
+    z = float(norm.ppf(0.5 + confidence / 2))
+    entropy = joint.entropy
+    # the sample's reading of I(X;Y|Z) is at most what I(Z;Y) leaves of H(Y)
+    ceiling = max(entropy - alone.mi, 0.0)
+    active = []
+    mi = _within(raw, 0.0, ceiling, "mi", active)
+    plain = joint.lower_bound - alone.lower_bound
+    if correction != 0.0 or curves:
+        # as for one estimate: the gap may fall like 1/n^a for a in the exponent range,
+        # so the extrapolated difference may be up to 1/(2^a - 1) times the correction
+        top = max(correction + z * correction_se, 0.0) / (2 ** _EXPONENT_RANGE[0] - 1)
+        bottom = max(correction, 0.0) / (2 ** _EXPONENT_RANGE[1] - 1)
+        raw_ci = (
+            min(plain + bottom, raw) - z * math.hypot(spread, correction_se),
+            max(plain + top, raw) + z * spread,
+        )
+    else:
+        raw_ci = (raw - z * stderr, raw + z * stderr)
+    ci = (
+        float(np.clip(raw_ci[0], 0.0, mi)),
+        float(np.clip(raw_ci[1], mi, joint.entropy_upper)),
+    )
+    if ci != raw_ci:
+        active.append("ci")
+    prior = np.bincount(joint.y_index, weights=w, minlength=len(joint.labels))
+    prior = prior / prior.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ceilings = np.where(prior > 0, -prior * np.log(prior), 0.0)
+    shares = np.array([prior[k] * avg(difference, joint.y_index == k) for k in range(len(prior))])
+    projected = _project_shares(shares, ceilings, mi)
+    if not np.allclose(projected, shares, rtol=0, atol=1e-12):
+        active.append("per_class")
+    fold_mi = np.clip(fold_raw, 0.0, ceiling)
+    if np.any(fold_mi != fold_raw):
+        active.append("fold_mi")
+    return MIEstimate(
+        mi=mi,
+        stderr=stderr,
+        ci=ci,
+        confidence=confidence,
+        fold_mi=fold_mi,
+        per_class={
+            (label.item() if hasattr(label, "item") else label): float(projected[k])
+            for k, label in enumerate(joint.labels)
+        },
+        lower_bound=joint.lower_bound - alone.lower_bound,
+        correction=float(correction),
+        train_mi=joint.train_mi - alone.train_mi,
+        entropy=entropy,
+        n_samples=joint.n_samples,
+        weights=joint.weights,
+        n_repeats=joint.n_repeats,
+        balanced_accuracy=joint.balanced_accuracy,
+        bounds_active=tuple(active),
+        entropy_upper=joint.entropy_upper,
+        pmi=joint.pmi - alone.pmi,
+        labels=joint.labels,
+        y_index=joint.y_index,
+        pointwise=difference,
+        conditioned_on=tuple(names),
+        given_mi=alone.mi,
+    )
