@@ -17,6 +17,7 @@ LAYERS = [
         "_mlp",
         "_data",
         "_tasks",
+        "_conditional_tasks",
     },
     {"_pmi", "_params", "_graphs", "_finite", "_encoding"},
     {"_metrics", "_fastnet", "_persistence", "_batched", "_table"},
