@@ -3,12 +3,14 @@
 from skmi import datasets, exceptions, metrics
 from skmi._classifier import MIClassifier
 from skmi._estimate import MIEstimate, default_estimators, estimate_mi
+from skmi._features import FeatureInformation, feature_information
 from skmi._loss import PCSoftmaxLoss
 from skmi._scorer import MIScorer
 
 __version__ = "0.2.0"
 
 __all__ = [
+    "FeatureInformation",
     "MIClassifier",
     "MIEstimate",
     "MIScorer",
@@ -17,6 +19,7 @@ __all__ = [
     "default_estimators",
     "estimate_mi",
     "exceptions",
+    "feature_information",
     "metrics",
     "__version__",
 ]

@@ -202,11 +202,7 @@ def summarise(
     w = sample_weight
 
     def avg(values, rows=None):
-        if rows is not None:
-            values = values[rows]
-        if w is None:
-            return float(values.mean())
-        return float(np.average(values, weights=w if rows is None else w[rows]))
+        return _mean(values, w, rows)
 
     full, half, train_parts, names, splits = (
         fit.full,
@@ -287,11 +283,7 @@ def summarise(
     )
     if ci != raw_ci:
         active.append("ci")
-    ceilings = -prior * log_prior
-    shares = np.array([prior[k] * avg(values, y_index == k) for k in range(n_classes)])
-    projected = _project_shares(shares, ceilings, mi)
-    if not np.allclose(projected, shares, rtol=0, atol=1e-12):
-        active.append("per_class")
+    projected = _class_shares(values, prior, y_index, mi, w, active)
     fold_mi = np.clip(fold_raw, 0.0, entropy)
     if np.any(fold_mi != fold_raw):
         active.append("fold_mi")
@@ -318,10 +310,7 @@ def summarise(
         ci=ci,
         confidence=confidence,
         fold_mi=fold_mi,
-        per_class={
-            (label.item() if hasattr(label, "item") else label): float(projected[k])
-            for k, label in enumerate(labels)
-        },
+        per_class=_by_label(labels, projected),
         lower_bound=lower_bound,
         correction=float(correction),
         train_mi=train_value,
@@ -363,6 +352,38 @@ def entropy_upper_limit(counts, confidence: float, entropy: float) -> float:
     entropies = scipy_entropy(draws, axis=1)
     limit = float(np.quantile(entropies, 0.5 + confidence / 2))
     return float(min(max(limit, entropy), log_k))
+
+
+def _class_shares(values, prior, y_index, total, sample_weight, active) -> np.ndarray:
+    """Each class's share of ``total`` (its prior times its mean value), held within
+    ``[0, -pi_k log pi_k]`` and summing to ``total``; notes in ``active`` if a bound
+    moved them."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ceilings = np.where(prior > 0, -prior * np.log(prior), 0.0)
+    shares = np.array(
+        [prior[k] * _mean(values, sample_weight, y_index == k) for k in range(len(prior))]
+    )
+    projected = _project_shares(shares, ceilings, total)
+    if not np.allclose(projected, shares, rtol=0, atol=1e-12):
+        active.append("per_class")
+    return projected
+
+
+def _by_label(labels, values) -> dict:
+    return {
+        (label.item() if hasattr(label, "item") else label): float(values[k])
+        for k, label in enumerate(labels)
+    }
+
+
+def _mean(values, sample_weight=None, rows=None) -> float:
+    """The (weighted) mean of ``values``, or of its ``rows``."""
+    if rows is not None:
+        values = values[rows]
+        sample_weight = None if sample_weight is None else sample_weight[rows]
+    if sample_weight is None:
+        return float(values.mean())
+    return float(np.average(values, weights=sample_weight))
 
 
 def _effective_size(sample_weight) -> float:
@@ -464,11 +485,7 @@ def conditional(
     w = sample_weight
 
     def avg(values, rows=None):
-        if rows is not None:
-            values = values[rows]
-        if w is None:
-            return float(values.mean())
-        return float(np.average(values, weights=w if rows is None else w[rows]))
+        return _mean(values, w, rows)
 
     difference = joint.pointwise - alone.pointwise
     raw = avg(difference)
@@ -509,12 +526,7 @@ def conditional(
         active.append("ci")
     prior = np.bincount(joint.y_index, weights=w, minlength=len(joint.labels))
     prior = prior / prior.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ceilings = np.where(prior > 0, -prior * np.log(prior), 0.0)
-    shares = np.array([prior[k] * avg(difference, joint.y_index == k) for k in range(len(prior))])
-    projected = _project_shares(shares, ceilings, mi)
-    if not np.allclose(projected, shares, rtol=0, atol=1e-12):
-        active.append("per_class")
+    projected = _class_shares(difference, prior, joint.y_index, mi, w, active)
     fold_mi = np.clip(fold_raw, 0.0, ceiling)
     if np.any(fold_mi != fold_raw):
         active.append("fold_mi")
@@ -524,10 +536,7 @@ def conditional(
         ci=ci,
         confidence=confidence,
         fold_mi=fold_mi,
-        per_class={
-            (label.item() if hasattr(label, "item") else label): float(projected[k])
-            for k, label in enumerate(joint.labels)
-        },
+        per_class=_by_label(joint.labels, projected),
         lower_bound=joint.lower_bound - alone.lower_bound,
         correction=float(correction),
         train_mi=joint.train_mi - alone.train_mi,

@@ -3,7 +3,8 @@
 - [`plot_pmi`][skmi.plotting.plot_pmi]: the distribution of out-of-fold pointwise MI per class, with the
   estimate and its confidence interval;
 - [`plot_estimates`][skmi.plotting.plot_estimates]: estimates with their intervals against known truths;
-- [`plot_learning_curve`][skmi.plotting.plot_learning_curve]: held-out (and training) MI of an MIClassifier per epoch.
+- [`plot_learning_curve`][skmi.plotting.plot_learning_curve]: held-out (and training) MI of an MIClassifier per epoch;
+- [`plot_feature_information`][skmi.plotting.plot_feature_information]: each feature's information alone and its unique information.
 
 Each function draws on ``ax`` when given, else on a new figure, and returns the figure.
 """
@@ -16,7 +17,7 @@ import numpy as np
 
 from skmi._validation import check_units
 
-__all__ = ["plot_estimates", "plot_learning_curve", "plot_pmi"]
+__all__ = ["plot_estimates", "plot_feature_information", "plot_learning_curve", "plot_pmi"]
 
 
 def _axes(ax, figsize):
@@ -289,5 +290,68 @@ def plot_learning_curve(clf, *, ax=None, units: str = "nats"):
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"MI = H(Y) - loss ({units})")
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_information(info, *, ax=None, units: str = "nats"):
+    """Each feature's information alone and its unique information, as sorted bars with
+    their confidence intervals.
+
+    Parameters
+    ----------
+    info : FeatureInformation
+        From [`feature_information`][skmi.feature_information].
+    ax : matplotlib Axes, optional
+    units : {"nats", "bits"}, default="nats"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skmi import feature_information
+    >>> from skmi.datasets import make_conditional_task
+    >>> from skmi.plotting import plot_feature_information
+    >>> X, Z, y, _ = make_conditional_task("noisy_copy", 600, random_state=0)
+    >>> info = feature_information(np.hstack([X, Z]), y, estimator=LogisticRegression(),
+    ...                            random_state=0)
+    >>> fig = plot_feature_information(info)
+    >>> len(fig.axes[0].patches)  # two bars a feature
+    4
+    """
+    scale = check_units(units)
+    frame = info.to_frame()
+    fig, ax = _axes(ax, (5.2, 0.5 + 0.45 * len(frame)))
+    rows = np.arange(len(frame))[::-1]  # the most unique information at the top
+    height = 0.38
+    for offset, kind, colour in (
+        (height / 2, "alone", "tab:grey"),
+        (-height / 2, "unique", "tab:blue"),
+    ):
+        values = frame[kind].to_numpy() * scale
+        errors = np.vstack(
+            [
+                values - frame[f"{kind}_low"].to_numpy() * scale,
+                frame[f"{kind}_high"].to_numpy() * scale - values,
+            ]
+        )
+        ax.barh(
+            rows + offset,
+            values,
+            height=height,
+            xerr=np.clip(errors, 0, None),
+            color=colour,
+            label=f"{kind}: I(X_j;Y)" if kind == "alone" else "unique: I(X_j;Y | others)",
+            error_kw={"lw": 0.8, "capsize": 2},
+        )
+    ax.set_yticks(rows, frame["feature"])
+    ax.set_xlabel(f"information about the label ({units})")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

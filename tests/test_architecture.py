@@ -26,6 +26,7 @@ LAYERS = [
     {"_scorer", "_candidates", "_together"},
     {"_crossfit", "_result"},
     {"_estimate"},
+    {"_features"},
     {"metrics", "datasets", "plotting", "exceptions"},
     {"__init__"},
     {"_demo"},
