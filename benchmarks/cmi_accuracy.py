@@ -110,12 +110,12 @@ def main(argv=None) -> int:
     jobs = itertools.product(CONDITIONAL_TASKS, args.sizes, range(args.seeds))
     parts = Parallel(n_jobs=args.jobs)(delayed(run)(t, n, s) for t, n, s in jobs)
     frame = pd.DataFrame([row for part in parts for row in part])
-    frame["error"] = frame.estimate - frame.truth
-    frame["covered"] = (frame.ci_low <= frame.truth) & (frame.truth <= frame.ci_high)
-    frame.loc[frame.ci_low.isna(), "covered"] = np.nan
-    frame["width"] = frame.ci_high - frame.ci_low
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    frame["error"] = frame.estimate - frame.truth
+    covered = (frame.ci_low <= frame.truth) & (frame.truth <= frame.ci_high)
+    frame["covered"] = covered.astype(float).where(frame.ci_low.notna())
+    frame["width"] = frame.ci_high - frame.ci_low
     frame.to_csv(out / "cmi_accuracy.csv", index=False)
     summary = (
         frame.assign(abs_error=frame.error.abs(), negative=frame.estimate < 0)
