@@ -3,7 +3,7 @@
 from skmi import datasets, exceptions, metrics
 from skmi._classifier import MIClassifier
 from skmi._estimate import MIEstimate, default_estimators, estimate_mi
-from skmi._features import FeatureInformation, feature_information
+from skmi._features import FeatureInformation, MIFeatureSelector, feature_information
 from skmi._loss import PCSoftmaxLoss
 from skmi._scorer import MIScorer
 
@@ -13,6 +13,7 @@ __all__ = [
     "FeatureInformation",
     "MIClassifier",
     "MIEstimate",
+    "MIFeatureSelector",
     "MIScorer",
     "PCSoftmaxLoss",
     "datasets",

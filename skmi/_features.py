@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from skmi._encoding import is_frame
 from skmi._estimate import _estimate
@@ -179,3 +182,174 @@ def _groups(groups, columns) -> dict:
             raise ValueError(f"group {name!r} has no columns.")
         out[str(name)] = sorted(set(positions))
     return out
+
+
+class MIFeatureSelector(SelectorMixin, BaseEstimator):
+    """Keep the features that carry the information about y, dropping the others one
+    at a time by their unique information (backward elimination).
+
+    At each step every remaining feature's unique information, I(X_j; Y | the other
+    remaining features), is estimated on the same folds, rows and seeds as the
+    remaining set's I(X_S; Y) (paired, as ``estimate_mi(..., given=...)``), and the
+    feature with the least is dropped. Backward, not forward: a feature that matters only
+    with another (half of an XOR pair) adds nothing alone, so forward selection never
+    takes it, while backward elimination sees that dropping it loses the pair's
+    information. Of two redundant copies, the first dropped has no unique information;
+    the second then has it all and is kept.
+
+    Parameters
+    ----------
+    estimator, cv, extrapolate, confidence, random_state
+        As for [`estimate_mi`][skmi.estimate_mi].
+    n_features_to_select : "auto" or int, default="auto"
+        "auto" stops at the first step whose change's interval excludes 0 (dropping the
+        next feature would lose information); an int keeps that many.
+    n_jobs : int or None, default=None
+        Features of a step read in parallel (joblib).
+
+    Attributes
+    ----------
+    support_ : ndarray of bool
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (DataFrame input)
+    mi_ : MIEstimate
+        I(X_selected; Y) of the kept features.
+    mi_path_ : list of dict
+        One entry per step: ``dropped``, ``mi`` and ``mi_ci`` of the set left, ``change``
+        and ``change_ci`` (the dropped feature's unique information, the information the
+        step lost), and ``stopped`` for the step that was not taken.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skmi import MIFeatureSelector
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(600, 3))
+    >>> y = (X[:, 0] + 0.5 * rng.normal(size=600) > 0).astype(int)
+    >>> selector = MIFeatureSelector(estimator=LogisticRegression(), random_state=0)
+    >>> selector.fit(X, y).get_support().tolist()
+    [True, False, False]
+    """
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        n_features_to_select="auto",
+        cv=5,
+        extrapolate: bool = True,
+        confidence: float = 0.95,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.estimator = estimator
+        self.n_features_to_select = n_features_to_select
+        self.cv = cv
+        self.extrapolate = extrapolate
+        self.confidence = confidence
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        frame = is_frame(X)
+        if frame:
+            columns = [str(c) for c in X.columns]
+            X = X.set_axis(columns, axis=1)
+        else:
+            X = np.asarray(X)
+            if X.ndim != 2:
+                raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
+            columns = [f"x{j}" for j in range(X.shape[1])]
+        d = len(columns)
+        target = self.n_features_to_select
+        if target != "auto" and not (
+            isinstance(target, (int, np.integer))
+            and not isinstance(target, bool)
+            and 1 <= target <= d
+        ):
+            raise ValueError(
+                f"n_features_to_select must be 'auto' or an int in [1, {d}]; got {target!r}."
+            )
+        seed = check_random_state(self.random_state).randint(2**31 - 1)
+        options = {
+            "estimator": self.estimator,
+            "cv": self.cv,
+            "n_repeats": "auto",
+            "extrapolate": self.extrapolate,
+            "confidence": self.confidence,
+            "verbose": 0,
+            "batch_networks": "auto",
+            "groups": None,
+            "sample_weight": None,
+        }
+
+        def run(cols):
+            part = X[[columns[c] for c in cols]] if frame else X[:, cols]
+            return _estimate(part, y, np.random.RandomState(seed), **options)
+
+        kept = list(range(d))
+        current, splits, _ = run(kept)
+        path = []
+        while len(kept) > 1 and (target == "auto" or len(kept) > target):
+            rests = [[c for c in kept if c != j] for j in kept]
+            outcomes = Parallel(n_jobs=self.n_jobs)(delayed(run)(rest) for rest in rests)
+            changes = [
+                conditional(
+                    current,
+                    outcome[0],
+                    splits,
+                    [columns[c] for c in rest],
+                    confidence=self.confidence,
+                )
+                for outcome, rest in zip(outcomes, rests, strict=True)
+            ]
+            best = int(np.argmin([change.mi for change in changes]))
+            change, left = changes[best], outcomes[best][0]
+            step = {
+                "dropped": columns[kept[best]],
+                "mi": left.mi,
+                "mi_ci": left.ci,
+                "change": change.mi,
+                "change_ci": change.ci,
+            }
+            if target == "auto" and change.ci[0] > 0:
+                path.append({**step, "stopped": True})  # dropping it would lose information
+                break
+            path.append({**step, "stopped": False})
+            kept, current = rests[best], left
+        self.support_ = np.zeros(d, dtype=bool)
+        self.support_[kept] = True
+        self.n_features_in_ = d
+        if frame:
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        self.mi_ = current
+        self.mi_path_ = path
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self, "support_")
+        return self.support_
+
+    def transform(self, X):
+        check_is_fitted(self, "support_")
+        if is_frame(X):
+            names = [str(c) for c in X.columns]
+            expected = list(getattr(self, "feature_names_in_", names))
+            if names != expected:
+                raise ValueError(
+                    f"X has columns {names[:10]}; the selector was fitted on {expected[:10]}."
+                )
+            return X.loc[:, list(np.asarray(X.columns)[self.support_])]
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[-1]} features; the selector was fitted on {self.n_features_in_}."
+            )
+        return X[:, self.support_]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags

@@ -57,3 +57,62 @@ def test_groups_of_columns_are_read_together():
         feature_information(frame, y, groups={"a": ["w"]}, estimator=CANDIDATES)
     with pytest.raises(ValueError, match="at least 2 features"):
         feature_information(frame[["x"]], y, estimator=CANDIDATES)
+
+
+def _selection_task(n=1500, seed=0):
+    """x, z: an XOR pair (only jointly informative); w and its copy: redundant; two noise
+    columns. The informative set is {x, z} and one of {w, w_copy}."""
+    rng = np.random.default_rng(seed)
+    x, z, noise1, noise2 = rng.normal(size=(4, n))
+    xor = (x > 0) ^ (z > 0)
+    w = rng.normal(size=n)
+    y = (xor.astype(int) + (w > 0.5).astype(int) >= 1).astype(int)
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            "noise1": noise1,
+            "w": w,
+            "z": z,
+            "w_copy": w + 0.02 * rng.normal(size=n),
+            "noise2": noise2,
+        }
+    )
+    return frame, y
+
+
+def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies():
+    from skmi import MIFeatureSelector
+
+    frame, y = _selection_task()
+    selector = MIFeatureSelector(estimator=CANDIDATES, random_state=0).fit(frame, y)
+    kept = set(selector.get_feature_names_out())
+    assert {"x", "z"} <= kept and len(kept & {"w", "w_copy"}) == 1 and len(kept) == 3
+    assert selector.transform(frame).columns.tolist() == [c for c in frame if c in kept]
+    steps = selector.mi_path_
+    assert [s["stopped"] for s in steps] == [False, False, False, True]
+    assert all(s["change_ci"][0] == 0 for s in steps[:-1]) and steps[-1]["change_ci"][0] > 0
+    assert 0 <= selector.mi_.mi <= selector.mi_.entropy
+
+
+def test_the_selector_works_in_a_pipeline_and_a_search():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from skmi import MIFeatureSelector
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 1] + 0.5 * rng.normal(size=400) > 0).astype(int)
+    pipe = make_pipeline(
+        MIFeatureSelector(estimator=LogisticRegression(), random_state=0), LogisticRegression()
+    )
+    search = GridSearchCV(pipe, {"mifeatureselector__n_features_to_select": [1, 2]}, cv=3)
+    search.fit(X, y)
+    selector = search.best_estimator_[0]
+    assert (
+        selector.get_support().sum()
+        == search.best_params_["mifeatureselector__n_features_to_select"]
+    )
+    assert selector.get_support()[1]  # the informative column survives either way
+    with pytest.raises(ValueError, match="n_features_to_select must be"):
+        MIFeatureSelector(n_features_to_select=0).fit(X, y)
