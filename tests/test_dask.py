@@ -61,3 +61,20 @@ def test_grid_search_on_dask_picks_the_same_model(client, task):
     np.testing.assert_allclose(
         remote.cv_results_["mean_test_mi"], local.cv_results_["mean_test_mi"], rtol=1e-6
     )
+
+
+def test_feature_information_on_dask_matches_local_run(client):
+    # issue 25: the features are read with joblib, so a Dask cluster can take them
+    from sklearn.linear_model import LogisticRegression
+
+    from skmi import feature_information
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 3))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=600) > 0).astype(int)
+    kwargs = {"estimator": LogisticRegression(), "random_state": 0}
+    local = feature_information(X, y, **kwargs).to_frame()
+    with parallel_config(backend="dask"):
+        remote = feature_information(X, y, n_jobs=-1, **kwargs).to_frame()
+    np.testing.assert_allclose(remote[["alone", "unique"]], local[["alone", "unique"]], rtol=1e-9)
+    assert remote.feature.tolist() == local.feature.tolist()
