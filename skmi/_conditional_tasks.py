@@ -129,3 +129,79 @@ def make_conditional_task(name: str, n_samples: int = 1000, *, random_state=None
     rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
     X, Z, y, truth = CONDITIONAL_TASKS[name](int(n_samples), rng)
     return X, Z, y, float(truth)
+
+
+def _interaction_pair(n, rng):
+    x = rng.normal(size=(n, 6))
+    y = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).astype(int)
+    y = np.where(rng.random(n) < 0.1, 1 - y, y)
+    return x, y, [(0,), (1,)]
+
+
+def _redundant_copies(n, rng):
+    x = rng.normal(size=(n, 6))
+    y = (x[:, 0] + 0.8 * x[:, 1] + 0.6 * rng.normal(size=n) > 0).astype(int)
+    x[:, 2] = x[:, 0] + 0.05 * rng.normal(size=n)  # a noisy copy of column 0
+    return x, y, [(0, 2), (1,)]
+
+
+def _pair_and_copies(n, rng):
+    x = rng.normal(size=(n, 7))
+    y = (((x[:, 0] > 0) ^ (x[:, 1] > 0)) | (x[:, 2] > 0.8)).astype(int)
+    x[:, 3] = x[:, 2] + 0.05 * rng.normal(size=n)
+    return x, y, [(0,), (1,), (2, 3)]
+
+
+SELECTION_TASKS = {
+    "interaction_pair": _interaction_pair,
+    "redundant_copies": _redundant_copies,
+    "pair_and_copies": _pair_and_copies,
+}
+
+
+def make_selection_task(name: str, n_samples: int = 1000, *, random_state=None):
+    """Draw a feature-selection task with a known informative set.
+
+    Parameters
+    ----------
+    name : str
+        One of ``SELECTION_TASKS``: ``"interaction_pair"`` (y = XOR of columns 0 and 1,
+        10 % noise, 4 noise columns), ``"redundant_copies"`` (y from columns 0 and 1;
+        column 2 a copy of column 0; 3 noise columns), ``"pair_and_copies"`` (an XOR pair,
+        a column and its copy, 3 noise columns).
+    n_samples : int, default=1000
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    informative : list of tuple
+        One tuple per piece of information: the columns that carry it, any one of which
+        is enough (copies). A selection recovers the set exactly when it holds one
+        column of each tuple and nothing else (see `exact_recovery`).
+
+    Examples
+    --------
+    >>> from skmi.datasets import exact_recovery, make_selection_task
+    >>> X, y, informative = make_selection_task("redundant_copies", 300, random_state=0)
+    >>> informative
+    [(0, 2), (1,)]
+    >>> exact_recovery([1, 2], informative), exact_recovery([0, 1, 2], informative)
+    (True, False)
+    """
+    if name not in SELECTION_TASKS:
+        raise ValueError(f"unknown task {name!r}; known: {sorted(SELECTION_TASKS)}.")
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    return SELECTION_TASKS[name](int(n_samples), rng)
+
+
+def exact_recovery(selected, informative) -> bool:
+    """Whether ``selected`` (column indices) holds exactly one column of each tuple of
+    ``informative`` and nothing else."""
+    selected = set(int(s) for s in selected)
+    if len(selected) != len(informative):
+        return False
+    return all(len(selected & set(group)) == 1 for group in informative)
