@@ -104,37 +104,11 @@ def feature_information(
     -------
     FeatureInformation
     """
-    if is_frame(X):
-        columns = [str(c) for c in X.columns]
-        X = X.set_axis(columns, axis=1)
-    else:
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
-        columns = [f"x{j}" for j in range(X.shape[1])]
+    X, columns = _named_columns(X)
     selection = _groups(groups, columns)
     if len(selection) < 2 and groups is None:
         raise ValueError("feature_information needs at least 2 features.")
-    seed = check_random_state(random_state).randint(2**31 - 1)
-    options = {
-        "estimator": estimator,
-        "cv": cv,
-        "n_repeats": "auto",
-        "extrapolate": extrapolate,
-        "confidence": confidence,
-        "verbose": 0,
-        "batch_networks": "auto",
-        "groups": None,
-        "sample_weight": None,
-    }
-
-    def take(cols):
-        if is_frame(X):
-            return X[[columns[c] for c in cols]]
-        return X[:, cols]
-
-    def run(cols):
-        return _estimate(take(cols), y, np.random.RandomState(seed), **options)
+    run = _paired_runs(X, y, columns, random_state, estimator, cv, extrapolate, confidence)
 
     names = list(selection)
     everything = list(range(len(columns)))
@@ -157,6 +131,41 @@ def feature_information(
             confidence=confidence,
         )
     return FeatureInformation(names=names, alone=alone, unique=unique, total=total)
+
+
+def _named_columns(X):
+    """X (a DataFrame with str column names, or a 2-D array) and its column names."""
+    if is_frame(X):
+        columns = [str(c) for c in X.columns]
+        return X.set_axis(columns, axis=1), columns
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
+    return X, [f"x{j}" for j in range(X.shape[1])]
+
+
+def _paired_runs(X, y, columns, random_state, estimator, cv, extrapolate, confidence):
+    """A function of column positions giving ``_estimate`` of those columns, every call
+    from the same seed: the same folds, half-size rows and candidate seeds, so that any
+    two readings can be paired (`skmi._result.conditional`)."""
+    seed = check_random_state(random_state).randint(2**31 - 1)
+    options = {
+        "estimator": estimator,
+        "cv": cv,
+        "n_repeats": "auto",
+        "extrapolate": extrapolate,
+        "confidence": confidence,
+        "verbose": 0,
+        "batch_networks": "auto",
+        "groups": None,
+        "sample_weight": None,
+    }
+
+    def run(cols):
+        part = X[[columns[c] for c in cols]] if is_frame(X) else X[:, cols]
+        return _estimate(part, y, np.random.RandomState(seed), **options)
+
+    return run
 
 
 def _groups(groups, columns) -> dict:
@@ -253,14 +262,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
 
     def fit(self, X, y):
         frame = is_frame(X)
-        if frame:
-            columns = [str(c) for c in X.columns]
-            X = X.set_axis(columns, axis=1)
-        else:
-            X = np.asarray(X)
-            if X.ndim != 2:
-                raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
-            columns = [f"x{j}" for j in range(X.shape[1])]
+        X, columns = _named_columns(X)
         d = len(columns)
         target = self.n_features_to_select
         if target != "auto" and not (
@@ -271,23 +273,16 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"n_features_to_select must be 'auto' or an int in [1, {d}]; got {target!r}."
             )
-        seed = check_random_state(self.random_state).randint(2**31 - 1)
-        options = {
-            "estimator": self.estimator,
-            "cv": self.cv,
-            "n_repeats": "auto",
-            "extrapolate": self.extrapolate,
-            "confidence": self.confidence,
-            "verbose": 0,
-            "batch_networks": "auto",
-            "groups": None,
-            "sample_weight": None,
-        }
-
-        def run(cols):
-            part = X[[columns[c] for c in cols]] if frame else X[:, cols]
-            return _estimate(part, y, np.random.RandomState(seed), **options)
-
+        run = _paired_runs(
+            X,
+            y,
+            columns,
+            self.random_state,
+            self.estimator,
+            self.cv,
+            self.extrapolate,
+            self.confidence,
+        )
         kept = list(range(d))
         current, splits, _ = run(kept)
         path = []
