@@ -92,10 +92,20 @@ def column_group(column) -> str:
     return "mixed"  # "mixed", "mixed-integer", and anything else
 
 
+def _is_blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def blank_cells(values):
+    """Where a Series or DataFrame holds an empty or blank string: a missing value as a
+    CSV or a form leaves it."""
+    return values.map(_is_blank).astype(bool)
+
+
 def _as_text(frame):
     """Text and categorical cells as strings, a missing or blank cell as its own level."""
     out = frame.astype(object)
-    missing = out.isna() | out.map(lambda v: isinstance(v, str) and not v.strip())
+    missing = out.isna() | blank_cells(out)
     return out.where(~missing, MISSING_LEVEL).astype(str)
 
 
@@ -104,7 +114,7 @@ def _without_blanks(column):
     read with empty cells as "")."""
     if column.dtype != object:
         return column
-    blank = column.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    blank = blank_cells(column)
     return column.mask(blank) if blank.any() else column
 
 
@@ -207,7 +217,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "transformer_")
-        return self._output(self.transformer_.transform(self._checked(X)))
+        return self._output(self.transformer_.transform(self.check_table(X)))
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "transformer_")
@@ -228,9 +238,10 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         if len(X) == 0:
             raise ValueError("The table has no rows.")
         X = X.set_axis([str(c) for c in X.columns], axis=1)  # names select columns below
-        kinds = {}
+        kinds, groups = {}, {}
         for name, column in X.items():
-            kinds[str(name)] = self._kind(str(name), column)
+            groups[name] = column_group(column)
+            kinds[name] = self._kind(name, column, groups[name])
         if any(kind == "many-levels" for kind in kinds.values()) and y is None:
             raise ValueError(
                 "Columns with more than "
@@ -240,15 +251,14 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.column_kinds_ = kinds
-        self._groups_ = {str(name): column_group(column) for name, column in X.items()}
+        self._groups_ = groups
         self.transformer_ = self._transformer(kinds)
         return X
 
-    def _kind(self, name: str, column) -> str:
-        group = column_group(column)
+    def _kind(self, name: str, column, group: str) -> str:
         filled = column.dropna()
         if group == "text":
-            filled = filled[filled.astype(str).str.strip() != ""]
+            filled = filled[~blank_cells(filled)]
         if self.validate:
             if len(filled) == 0:
                 raise ValueError(
@@ -325,9 +335,10 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         parts = [part for part in parts if part[2]]
         return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
 
-    def _checked(self, X):
-        """X's columns in the fitted order, after checking that they are the same
-        columns holding the same kinds of values."""
+    def check_table(self, X):
+        """X's columns in the fitted order, after checking that X is a table with the
+        same columns holding the same kinds of values (a ValueError or TypeError that
+        names what differs)."""
         if not is_frame(X):
             raise TypeError(
                 f"This model was fitted on a DataFrame with columns "

@@ -19,7 +19,7 @@ from skmi._candidates import candidates_for, default_estimators, training_rows_p
 from skmi._crossfit import cross_fit, make_splits, resolve_repeats
 from skmi._encoding import TableEncoder, is_frame, needs_encoding
 from skmi._result import MIEstimate, conditional, summarise
-from skmi._validation import check_labels, check_numeric_features, plain
+from skmi._validation import check_labels, check_numeric_features, check_sample_weight, plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
 __all__ = [
@@ -338,13 +338,12 @@ def _checked_groups(groups, n_samples: int):
 def _checked_weights(sample_weight, y_index, labels):
     if sample_weight is None:
         return None
-    weight = column_or_1d(np.asarray(sample_weight, dtype=np.float64), warn=True)
-    if len(weight) != len(y_index):
+    if np.size(sample_weight) != len(y_index):
         raise ValueError(
-            f"sample_weight has {len(weight)} entries but there are {len(y_index)} samples."
+            f"sample_weight has {np.size(sample_weight)} entries but there are "
+            f"{len(y_index)} samples."
         )
-    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
-        raise ValueError("sample_weight must be finite and non-negative.")
+    weight = check_sample_weight(sample_weight, y_index)  # finite, non-negative
     totals = np.bincount(y_index, weights=weight, minlength=len(labels))
     if np.any(totals <= 0):
         empty = [plain(label) for label in labels[totals <= 0]]

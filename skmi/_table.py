@@ -45,7 +45,7 @@ def prepare_table(frame, target: str, *, dropna: bool = False, groups: str | Non
     """
     import pandas as pd
 
-    from skmi._encoding import TableEncoder, column_group, describe
+    from skmi._encoding import TableEncoder, blank_cells, check_columns, column_group, describe
 
     for name, role in ((target, "target"), (groups, "groups")):
         if name is not None and name not in frame.columns:
@@ -57,8 +57,7 @@ def prepare_table(frame, target: str, *, dropna: bool = False, groups: str | Non
     if groups is not None and groups == target:
         raise TableError("--groups must name a column other than the target")
     frame = frame.copy()
-    blank = frame.map(lambda v: isinstance(v, str) and not v.strip())
-    frame = frame.mask(blank)  # an empty or blank cell is a missing value
+    frame = frame.mask(blank_cells(frame))  # an empty or blank cell is a missing value
     n_dropped = 0
     if dropna:
         missing = frame.isna().any(axis=1)
@@ -81,15 +80,18 @@ def prepare_table(frame, target: str, *, dropna: bool = False, groups: str | Non
             f"the target {target!r} has a single class ({classes[0]!r}): there is no "
             "information to measure"
         )
-    left_out, dates = {}, []
+    try:
+        check_columns(frame)
+    except ValueError as exc:
+        raise TableError(str(exc)) from exc
+    left_out, dates, kinds = {}, [], {}
     for name in list(frame.columns):
         column = frame[name]
         if column_group(column) == "text" and _reads_as_dates(column):
             frame[name] = pd.to_datetime(column, errors="coerce", format="mixed")
             dates.append(str(name))
-            continue
         try:
-            TableEncoder().validate_table(frame[[name]], y)
+            kinds.update(TableEncoder().validate_table(frame[[name]], y))
         except ValueError as exc:
             left_out[str(name)] = str(exc).split(":")[0].replace(f"Column {str(name)!r} ", "")
             frame = frame.drop(columns=name)
@@ -98,11 +100,8 @@ def prepare_table(frame, target: str, *, dropna: bool = False, groups: str | Non
             f"no usable feature columns besides the target {target!r}"
             + (f" (left out: {', '.join(left_out)})" if left_out else "")
         )
-    try:
-        kinds = TableEncoder().validate_table(frame, y)
-        encoded = TableEncoder(random_state=0).fit_transform(frame, y).shape[1]
-    except ValueError as exc:
-        raise TableError(str(exc)) from exc
+    # the columns are checked (one at a time, above): fitted only to count its output
+    encoded = TableEncoder(validate=False, random_state=0).fit(frame, y).n_features_out_
     info = {
         "rows": len(frame),
         "rows_dropped": n_dropped,

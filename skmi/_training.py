@@ -96,8 +96,8 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             return self._encoded(X, y, reset=reset)
         if reset:
             vars(self).pop("table_encoder_", None)
-        elif self._encodes():  # fitted on a table: arrays are refused with a clear error
-            self.table_encoder_.transform(X)
+        elif self._encodes():  # fitted on a table: an array is refused, naming the columns
+            self.table_encoder_.check_table(X)
         check_numeric_features(X, type(self).__name__)
         allow_nd = self.module is not None
         kwargs = {"dtype": [np.float32, np.float64], "allow_nd": allow_nd}
