@@ -54,10 +54,12 @@ def cross_fit(
     splits,
     *,
     extrapolate,
-    rng,
+    plans,
     verbose,
     batch_networks="auto",
     sample_weight=None,
+    prefit=None,
+    failed=None,
 ) -> CrossFit:
     """Fit every candidate on every split; a candidate that fails is left out, with a
     warning (the error is raised when it is the only one).
@@ -68,23 +70,25 @@ def cross_fit(
     fitted one split at a time. With ``sample_weight`` every candidate is fitted with
     the weights of its rows (one at a time: the batched trainer takes none), and the
     held-out probabilities are read under the weighted class prior.
+
+    ``plans`` are `plan_splits`'. ``prefit`` and ``failed``: networks already trained
+    (with those of other column subsets, `skmi._estimate._estimate_many`), by (split,
+    candidate), and the candidates whose training failed there; None trains them here.
     """
     n, n_classes = len(y), len(labels)
     log_prior = empirical_log_prior(y_index, n_classes, sample_weight)
     full = Readings(len(candidates), n, n_classes)
     half = Readings(len(candidates), n, n_classes) if extrapolate else None
     train_parts = []  # (training rows, true-class probabilities of each candidate)
-    failed = {}  # candidate -> why it could not be fitted; it is then left out
-    plans = []  # per split: its rows, its seed and its half-size rows
-    for train, test in splits:
-        seed = rng.randint(2**31 - 1)
-        plans.append((train, test, seed, half_split(train, y_index, seed) if extrapolate else None))
+    # candidate -> why it could not be fitted; it is then left out
+    failed = {} if failed is None else dict(failed)
     progress = progress_bar(len(splits), verbose)
     if sample_weight is not None:
         batch_networks = False
-    prefit = _fit_networks_together(
-        candidates, X, y, plans, batch_networks, failed, progress=progress
-    )
+    if prefit is None:
+        prefit = _fit_networks_together(
+            candidates, X, y, plans, batch_networks, failed, progress=progress
+        )
     for s, (train, test, seed, half_rows) in enumerate(plans):
         train_true = np.zeros((len(candidates), len(train)))
         inputs = SharedInputs(
@@ -149,6 +153,16 @@ def cross_fit(
     return CrossFit(full, half, train_parts, names, splits)
 
 
+def plan_splits(splits, y_index, rng, extrapolate: bool) -> list:
+    """Per split: its training and test rows, its seed and its half-size rows (None
+    without extrapolation)."""
+    plans = []
+    for train, test in splits:
+        seed = rng.randint(2**31 - 1)
+        plans.append((train, test, seed, half_split(train, y_index, seed) if extrapolate else None))
+    return plans
+
+
 def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, progress):
     """The batched networks' fitted models, by (split, candidate): (full, half or None).
 
@@ -157,16 +171,9 @@ def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, p
     """
     if not batch_networks:  # False (or numpy's False)
         return {}
-    batched = [m for m, candidate in enumerate(candidates) if network_of(candidate) is not None]
-    if not batched:
+    jobs, keys = network_jobs(candidates, plans)
+    if not jobs:
         return {}
-    jobs, keys = [], []  # (model, its training rows), (split, candidate, full or half)
-    for s, (train, _, seed, half_rows) in enumerate(plans):
-        for m in batched:
-            for part, rows in ((0, train), (1, half_rows)):
-                if rows is not None:
-                    jobs.append((seeded_clone(candidates[m], seed), rows))
-                    keys.append((s, m, part))
     nets = [network_of(model) for model, _ in jobs]
     input_bytes = sum(4 * len(rows) * X.shape[1] for _, rows in jobs)  # float32 copies
     if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
@@ -175,10 +182,31 @@ def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, p
     # a generator: each job's rows are copied out of X only while it is prepared
     outcomes = fit_together((model, take(X, rows), y[rows]) for model, rows in jobs)
     progress.set_postfix_str("")
+    return fitted_networks(keys, outcomes, len(candidates), failed)
+
+
+def network_jobs(candidates, plans) -> tuple[list, list]:
+    """The networks to train for these candidates and splits: (model, its training
+    rows) and their keys (split, candidate, 0 for full size or 1 for half)."""
+    batched = [m for m, candidate in enumerate(candidates) if network_of(candidate) is not None]
+    jobs, keys = [], []
+    for s, (train, _, seed, half_rows) in enumerate(plans):
+        for m in batched:
+            for part, rows in ((0, train), (1, half_rows)):
+                if rows is not None:
+                    jobs.append((seeded_clone(candidates[m], seed), rows))
+                    keys.append((s, m, part))
+    return jobs, keys
+
+
+def fitted_networks(keys, outcomes, n_candidates: int, failed: dict) -> dict:
+    """`fit_together`'s outcomes by (split, candidate): (full, half or None); a
+    candidate that failed anywhere is entered in ``failed`` and left out (its error is
+    raised when it is the only candidate)."""
     prefit: dict = {}
     for (s, m, part), outcome in zip(keys, outcomes, strict=True):
         if isinstance(outcome, ValueError):
-            if len(candidates) == 1:
+            if n_candidates == 1:
                 raise outcome
             failed.setdefault(m, str(outcome))
             continue

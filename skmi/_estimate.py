@@ -7,18 +7,35 @@ summary with its bounds (`skmi._result`).
 
 from __future__ import annotations
 
+import copy
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
-from skmi._candidates import candidates_for, default_estimators, training_rows_per_fold
-from skmi._crossfit import cross_fit, make_splits, resolve_repeats
+from skmi._candidates import (
+    candidate_names,
+    candidates_for,
+    default_estimators,
+    training_rows_per_fold,
+)
+from skmi._crossfit import (
+    cross_fit,
+    fitted_networks,
+    make_splits,
+    network_jobs,
+    plan_splits,
+    resolve_repeats,
+    take,
+)
 from skmi._encoding import TableEncoder, is_frame, needs_encoding
 from skmi._result import MIEstimate, conditional, summarise
+from skmi._together import fit_together, network_of, pays_to_batch
 from skmi._validation import check_labels, check_numeric_features, check_sample_weight, plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
@@ -198,10 +215,73 @@ def estimate_mi(
     return conditional(both, alone, splits, names, confidence=confidence, sample_weight=weight)
 
 
-def _estimate(
-    X,
+def _estimate(X, y, rng, **options):
+    """One estimate of I(X; Y), with its splits and checked weights."""
+    reading = _estimate_many([X], y, [rng], **options)[0]
+    return reading.result, reading.splits, reading.weight
+
+
+@dataclass
+class _Reading:
+    """One of `_estimate_many`'s estimates, with what a caller needs to summarise its
+    cross-fitting again with fewer candidates (`resummarised`)."""
+
+    result: MIEstimate
+    splits: list
+    weight: np.ndarray | None
+    fit: object  # the CrossFit
+    candidates: list  # every candidate (unfitted), including any that could not be fitted
+    candidate_names: list
+    networks: list  # per candidate: whether it is a network that trains in a batch
+    summary_rng: np.random.RandomState  # the random state summarise started from
+    y_index: np.ndarray
+    labels: np.ndarray
+
+
+@dataclass
+class _Problem:
+    """One estimate's checked inputs, candidates, splits and split plans."""
+
+    X: object
+    y: np.ndarray
+    labels: np.ndarray
+    y_index: np.ndarray
+    weight: np.ndarray | None
+    candidates: list
+    splits: list
+    plans: list
+    rng: np.random.RandomState
+
+
+def resummarised(reading: _Reading, keep: list, *, extrapolate: bool, confidence: float):
+    """The reading's estimate from only the candidates at positions ``keep`` (of
+    ``reading.candidate_names``): the same held-out probabilities, mixed again."""
+    fit = copy.deepcopy(reading.fit)
+    kept_names = [reading.candidate_names[m] for m in keep]
+    # named as a reading fitting only these would name them (fewer namesakes to tell apart)
+    new_names = candidate_names([reading.candidates[m] for m in keep])
+    renamed = dict(zip(kept_names, new_names, strict=True))
+    positions = [p for p, name in enumerate(fit.names) if name in kept_names]
+    fit.full.keep(positions)
+    if fit.half is not None:
+        fit.half.keep(positions)
+    fit.train_parts = [(train, true[positions]) for train, true in fit.train_parts]
+    fit.names = [renamed[fit.names[p]] for p in positions]
+    return summarise(
+        fit,
+        reading.y_index,
+        reading.labels,
+        extrapolate=extrapolate,
+        confidence=confidence,
+        rng=copy.deepcopy(reading.summary_rng),
+        sample_weight=reading.weight,
+    )
+
+
+def _estimate_many(
+    parts,
     y,
-    rng,
+    rngs,
     *,
     estimator,
     cv,
@@ -212,41 +292,145 @@ def _estimate(
     batch_networks,
     groups,
     sample_weight,
-):
-    """One estimate of I(X; Y), with its splits and checked weights."""
+    keep=None,
+    n_jobs=None,
+) -> list:
+    """Estimates of I(X_p; Y) for several inputs X_p with the same rows (column subsets
+    of one table), each with its own random state: per input, (result, splits, checked
+    weights, the CrossFit).
+
+    Where ``batch_networks`` allows, the networks of every input, split and size train
+    as one batched network per layer shape (`skmi._together.fit_together` groups them;
+    inputs of one width, such as the column sets left after dropping one column each,
+    share one stack). The other candidates are fitted per input, ``n_jobs`` inputs at a
+    time (joblib). Inputs whose random states are equal get equal folds, half-size rows
+    and candidate seeds, so that their readings pair (`skmi._result.conditional`).
+    ``keep``: positions of the candidates to use (the others are not fitted).
+    Returns a `_Reading` per input.
+    """
+    problems = [
+        _prepared(
+            X,
+            y,
+            rng,
+            estimator,
+            cv,
+            n_repeats,
+            extrapolate,
+            confidence,
+            groups,
+            sample_weight,
+            keep,
+        )
+        for X, rng in zip(parts, rngs, strict=True)
+    ]
+    networks = [None] * len(problems)
+    if len(problems) > 1 and batch_networks and sample_weight is None:
+        networks = _networks_of_all(problems, batch_networks)
+    options = {
+        "extrapolate": extrapolate,
+        "confidence": confidence,
+        "verbose": verbose,
+        "batch_networks": batch_networks,
+    }
+    if len(problems) == 1 or n_jobs in (None, 1):
+        return [_finished(p, net, **options) for p, net in zip(problems, networks, strict=True)]
+    return Parallel(n_jobs=n_jobs)(
+        delayed(_finished)(p, net, **options) for p, net in zip(problems, networks, strict=True)
+    )
+
+
+def _prepared(
+    X, y, rng, estimator, cv, n_repeats, extrapolate, confidence, groups, sample_weight, keep
+) -> _Problem:
     X, y, labels, y_index = _checked_inputs(X, y, confidence)
     groups = _checked_groups(groups, len(y))
     weight = _checked_weights(sample_weight, y_index, labels)
     repeats = resolve_repeats(n_repeats, cv, len(y))
     candidates = candidates_for(estimator, rng, training_rows_per_fold(cv, X, y_index), len(labels))
+    if keep is not None:
+        candidates = [candidates[m] for m in keep]
     if weight is not None:
         candidates = _taking_weights(candidates, quiet=estimator is None)
     if is_frame(X):
         candidates = [behind_table_encoder(candidate) for candidate in candidates]
     splits = make_splits(cv, repeats, X, y, y_index, rng, groups)
+    plans = plan_splits(splits, y_index, rng, extrapolate)
+    return _Problem(X, y, labels, y_index, weight, candidates, splits, plans, rng)
+
+
+def _networks_of_all(problems, batch_networks) -> list:
+    """Every problem's networks trained together: per problem, (prefit, failed) for
+    `cross_fit`, or None for all when batching does not pay (then each trains its own)."""
+    jobs, owners = [], []
+    for p, problem in enumerate(problems):
+        problem_jobs, keys = network_jobs(problem.candidates, problem.plans)
+        jobs += [(model, rows, problem) for model, rows in problem_jobs]
+        owners += [(p, key) for key in keys]
+    if not jobs:
+        return [None] * len(problems)
+    nets = [network_of(model) for model, _, _ in jobs]
+    # float32 copies of every network's inputs
+    input_bytes = sum(4 * len(rows) * problem.X.shape[1] for _, rows, problem in jobs)
+    if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
+        return [None] * len(problems)
+    outcomes = fit_together(
+        (model, take(problem.X, rows), problem.y[rows]) for model, rows, problem in jobs
+    )
+    out = []
+    for p, problem in enumerate(problems):
+        mine = [i for i, (owner, _) in enumerate(owners) if owner == p]
+        failed: dict = {}
+        prefit = fitted_networks(
+            [owners[i][1] for i in mine],
+            [outcomes[i] for i in mine],
+            len(problem.candidates),
+            failed,
+        )
+        out.append((prefit, failed))
+    return out
+
+
+def _finished(problem: _Problem, networks, *, extrapolate, confidence, verbose, batch_networks):
+    """Cross-fit the problem (its networks prefit where ``networks`` says) and summarise."""
+    prefit, failed = networks if networks is not None else (None, None)
     fit = cross_fit(
-        candidates,
-        X,
-        y,
-        labels,
-        y_index,
-        splits,
+        problem.candidates,
+        problem.X,
+        problem.y,
+        problem.labels,
+        problem.y_index,
+        problem.splits,
         extrapolate=extrapolate,
-        rng=rng,
+        plans=problem.plans,
         verbose=verbose,
         batch_networks=batch_networks,
-        sample_weight=weight,
+        sample_weight=problem.weight,
+        prefit=prefit,
+        failed=failed,
     )
+    summary_rng = copy.deepcopy(problem.rng)
     result = summarise(
         fit,
-        y_index,
-        labels,
+        problem.y_index,
+        problem.labels,
         extrapolate=extrapolate,
         confidence=confidence,
-        rng=rng,
-        sample_weight=weight,
+        rng=problem.rng,
+        sample_weight=problem.weight,
     )
-    return result, splits, weight
+    return _Reading(
+        result,
+        problem.splits,
+        problem.weight,
+        fit,
+        problem.candidates,
+        candidate_names(problem.candidates),
+        [network_of(candidate) is not None for candidate in problem.candidates],
+        summary_rng,
+        problem.y_index,
+        problem.labels,
+    )
 
 
 def _split_given(X, given):

@@ -6,15 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skmi._encoding import is_frame
-from skmi._estimate import _estimate
+from skmi._estimate import _estimate_many, resummarised
 from skmi._result import MIEstimate, conditional
+
+# Default candidates (but the network) with less weight than this in the all-features
+# reading's mixture are not fitted for the column subsets: on 3,000 x 16 the random
+# forest cost more than half of each reading and took no weight where the boosted
+# trees fitted (benchmarks/features_cost.py times both).
+_USED_WEIGHT = 0.01
 
 
 @dataclass
@@ -76,6 +81,7 @@ def feature_information(
     confidence: float = 0.95,
     random_state=None,
     n_jobs=None,
+    batch_networks: bool | str = "auto",
 ) -> FeatureInformation:
     """Each feature's information about y alone, and what it adds beyond all the others.
 
@@ -98,7 +104,11 @@ def feature_information(
         As for [`estimate_mi`][skmi.estimate_mi].
     n_jobs : int or None, default=None
         Features read in parallel (joblib; ``joblib.parallel_backend("dask")`` spreads
-        them over a Dask cluster).
+        them over a Dask cluster): the candidates other than the networks.
+    batch_networks : bool or "auto", default="auto"
+        Train the networks of every reading (all columns, each feature alone, all but
+        each feature), fold and size together, one batched network per input width
+        (as in [`estimate_mi`][skmi.estimate_mi]); False trains each reading's own.
 
     Returns
     -------
@@ -108,14 +118,16 @@ def feature_information(
     selection = _groups(groups, columns)
     if len(selection) < 2 and groups is None:
         raise ValueError("feature_information needs at least 2 features.")
-    run = _paired_runs(X, y, columns, random_state, estimator, cv, extrapolate, confidence)
+    read = _PairedReadings(
+        X, y, columns, random_state, estimator, cv, extrapolate, confidence, batch_networks
+    )
 
     names = list(selection)
     everything = list(range(len(columns)))
     rests = [[c for c in everything if c not in selection[name]] for name in names]
-    jobs = [everything] + [selection[name] for name in names] + [r for r in rests if r]
-    outcomes = Parallel(n_jobs=n_jobs)(delayed(run)(cols) for cols in jobs)
-    (total, splits, _), outcomes = outcomes[0], outcomes[1:]
+    total, splits = read.first(everything)
+    jobs = [selection[name] for name in names] + [r for r in rests if r]
+    outcomes = read(jobs, n_jobs=n_jobs)
     alone = {name: outcomes[i][0] for i, name in enumerate(names)}
     rest_results = iter(outcomes[len(names) :])
     unique = {}
@@ -144,28 +156,68 @@ def _named_columns(X):
     return X, [f"x{j}" for j in range(X.shape[1])]
 
 
-def _paired_runs(X, y, columns, random_state, estimator, cv, extrapolate, confidence):
-    """A function of column positions giving ``_estimate`` of those columns, every call
-    from the same seed: the same folds, half-size rows and candidate seeds, so that any
-    two readings can be paired (`skmi._result.conditional`)."""
-    seed = check_random_state(random_state).randint(2**31 - 1)
-    options = {
-        "estimator": estimator,
-        "cv": cv,
-        "n_repeats": "auto",
-        "extrapolate": extrapolate,
-        "confidence": confidence,
-        "verbose": 0,
-        "batch_networks": "auto",
-        "groups": None,
-        "sample_weight": None,
-    }
+class _PairedReadings:
+    """Estimates of I(X_S; Y) for column sets S, every one from the same seed: the same
+    folds, half-size rows and candidate seeds, so that any two readings can be paired
+    (`skmi._result.conditional`). The sets asked for at once train their networks as
+    one batched network per width (`skmi._estimate._estimate_many`)."""
 
-    def run(cols):
-        part = X[[columns[c] for c in cols]] if is_frame(X) else X[:, cols]
-        return _estimate(part, y, np.random.RandomState(seed), **options)
+    def __init__(
+        self, X, y, columns, random_state, estimator, cv, extrapolate, confidence, batch_networks
+    ):
+        self.X, self.y, self.columns = X, y, columns
+        self.seed = check_random_state(random_state).randint(2**31 - 1)
+        self.keep = None  # positions of the candidates to fit (None: all)
+        self.options = {
+            "estimator": estimator,
+            "cv": cv,
+            "n_repeats": "auto",
+            "extrapolate": extrapolate,
+            "confidence": confidence,
+            "verbose": 0,
+            "batch_networks": batch_networks,
+            "groups": None,
+            "sample_weight": None,
+        }
 
-    return run
+    def first(self, columns) -> tuple:
+        """The estimate of the columns (all of them, first), and its splits; with the
+        default candidates it also chooses the candidates of every later reading: the
+        network, and the others with at least ``_USED_WEIGHT`` in this reading's mixture
+        (the estimate returned is then this reading's mixture of those, so that it
+        pairs with the later ones)."""
+        reading = self._readings([columns], keep=None)[0]
+        if self.options["estimator"] is not None:
+            return reading.result, reading.splits
+        weights = reading.result.weights
+        names, networks = reading.candidate_names, reading.networks
+        # the network stays: a column subset may need what no other candidate of the
+        # all-features mixture sees (one column's step, read low by boosted trees
+        # alone), and it trains with the other readings' networks in one stack
+        self.keep = [
+            m
+            for m, (name, network) in enumerate(zip(names, networks, strict=True))
+            if network or weights.get(name, 0.0) >= _USED_WEIGHT
+        ]
+        if len(self.keep) == len(reading.candidate_names):
+            return reading.result, reading.splits
+        options = {k: self.options[k] for k in ("extrapolate", "confidence")}
+        return resummarised(reading, self.keep, **options), reading.splits
+
+    def __call__(self, column_sets, *, n_jobs=None) -> list:
+        """Per column set (positions): (estimate, splits, weights)."""
+        readings = self._readings(column_sets, keep=self.keep, n_jobs=n_jobs)
+        return [(r.result, r.splits, r.weight) for r in readings]
+
+    def _readings(self, column_sets, *, keep, n_jobs=None) -> list:
+        parts = [self._columns(cols) for cols in column_sets]
+        rngs = [np.random.RandomState(self.seed) for _ in parts]
+        return _estimate_many(parts, self.y, rngs, n_jobs=n_jobs, keep=keep, **self.options)
+
+    def _columns(self, cols):
+        if is_frame(self.X):
+            return self.X[[self.columns[c] for c in cols]]
+        return self.X[:, cols]
 
 
 def _groups(groups, columns) -> dict:
@@ -197,14 +249,22 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     """Keep the features that carry the information about y, dropping the others one
     at a time by their unique information (backward elimination).
 
-    At each step every remaining feature's unique information, I(X_j; Y | the other
-    remaining features), is estimated on the same folds, rows and seeds as the
-    remaining set's I(X_S; Y) (paired, as ``estimate_mi(..., given=...)``), and the
-    feature with the least is dropped. Backward, not forward: a feature that matters only
-    with another (half of an XOR pair) adds nothing alone, so forward selection never
-    takes it, while backward elimination sees that dropping it loses the pair's
-    information. Of two redundant copies, the first dropped has no unique information;
-    the second then has it all and is kept.
+    Every remaining feature's unique information, I(X_j; Y | the other remaining
+    features), is estimated on the same folds, rows and seeds as the remaining set's
+    I(X_S; Y) (paired, as ``estimate_mi(..., given=...)``), and the feature with the
+    least is dropped. Backward, not forward: a feature that matters only with another
+    (half of an XOR pair) adds nothing alone, so forward selection never takes it, while
+    backward elimination sees that dropping it loses the pair's information. Of two
+    redundant copies, the first dropped has no unique information; the second then has
+    it all and is kept.
+
+    Ranking every remaining feature at every step costs d + (d - 1) + ... readings.
+    So after a ranking the next features are tried in its order, each with one reading
+    (dropping it from the current set, paired as above), and dropped while the change
+    is not clearly above 0; the first whose change's interval excludes 0 sends the
+    selector back to rank every remaining feature again. With the default candidates,
+    the readings after the first use the network and the candidates that carry weight
+    in the all-features reading's mixture (at least 1 %).
 
     Parameters
     ----------
@@ -214,7 +274,12 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         "auto" stops at the first step whose change's interval excludes 0 (dropping the
         next feature would lose information); an int keeps that many.
     n_jobs : int or None, default=None
-        Features of a step read in parallel (joblib).
+        Features of a step read in parallel (joblib): the candidates other than the
+        networks.
+    batch_networks : bool or "auto", default="auto"
+        Train the networks of a step's readings (all folds and sizes) together, as one
+        batched network (as in [`estimate_mi`][skmi.estimate_mi]); False trains each
+        reading's own.
 
     Attributes
     ----------
@@ -226,7 +291,9 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     mi_path_ : list of dict
         One entry per step: ``dropped``, ``mi`` and ``mi_ci`` of the set left, ``change``
         and ``change_ci`` (the dropped feature's unique information, the information the
-        step lost), and ``stopped`` for the step that was not taken.
+        step lost), ``ranked`` (True when every remaining feature was read at that
+        step, False when the feature was the next of the last ranking) and ``stopped``
+        for the step that was not taken.
 
     Examples
     --------
@@ -251,6 +318,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         confidence: float = 0.95,
         random_state=None,
         n_jobs=None,
+        batch_networks="auto",
     ):
         self.estimator = estimator
         self.n_features_to_select = n_features_to_select
@@ -259,6 +327,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         self.confidence = confidence
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.batch_networks = batch_networks
 
     def fit(self, X, y):
         frame = is_frame(X)
@@ -273,7 +342,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"n_features_to_select must be 'auto' or an int in [1, {d}]; got {target!r}."
             )
-        run = _paired_runs(
+        read = _PairedReadings(
             X,
             y,
             columns,
@@ -282,37 +351,48 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             self.cv,
             self.extrapolate,
             self.confidence,
+            self.batch_networks,
         )
         kept = list(range(d))
-        current, splits, _ = run(kept)
+        current, splits = read.first(kept)
+
+        def change_of(rest, left):
+            names = [columns[c] for c in rest]
+            return conditional(current, left, splits, names, confidence=self.confidence)
+
         path = []
+        queue = []  # features of the last full ranking not yet tried, least unique first
         while len(kept) > 1 and (target == "auto" or len(kept) > target):
-            rests = [[c for c in kept if c != j] for j in kept]
-            outcomes = Parallel(n_jobs=self.n_jobs)(delayed(run)(rest) for rest in rests)
-            changes = [
-                conditional(
-                    current,
-                    outcome[0],
-                    splits,
-                    [columns[c] for c in rest],
-                    confidence=self.confidence,
-                )
-                for outcome, rest in zip(outcomes, rests, strict=True)
-            ]
-            best = int(np.argmin([change.mi for change in changes]))
-            change, left = changes[best], outcomes[best][0]
+            ranked = not queue
+            if ranked:  # every remaining feature's unique information, one batch
+                rests = [[c for c in kept if c != j] for j in kept]
+                lefts = [outcome[0] for outcome in read(rests, n_jobs=self.n_jobs)]
+                changes = [change_of(r, left) for r, left in zip(rests, lefts, strict=True)]
+                order = np.argsort([change.mi for change in changes], kind="stable")
+                j, change, left = kept[order[0]], changes[order[0]], lefts[order[0]]
+                queue = [kept[i] for i in order[1:]]
+            else:  # the next of the last ranking, read alone
+                j = queue.pop(0)
+                rest = [c for c in kept if c != j]
+                left = read([rest])[0][0]
+                change = change_of(rest, left)
+            losing = change.ci[0] > 0  # dropping it would lose information
+            if losing and not ranked:
+                queue = []  # the ranking is stale: rank the remaining features again
+                continue
             step = {
-                "dropped": columns[kept[best]],
+                "dropped": columns[j],
                 "mi": left.mi,
                 "mi_ci": left.ci,
                 "change": change.mi,
                 "change_ci": change.ci,
+                "ranked": ranked,
             }
-            if target == "auto" and change.ci[0] > 0:
-                path.append({**step, "stopped": True})  # dropping it would lose information
+            if target == "auto" and losing:
+                path.append({**step, "stopped": True})
                 break
             path.append({**step, "stopped": False})
-            kept, current = rests[best], left
+            kept, current = [c for c in kept if c != j], left
         self.support_ = np.zeros(d, dtype=bool)
         self.support_[kept] = True
         self.n_features_in_ = d

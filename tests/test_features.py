@@ -80,11 +80,24 @@ def _selection_task(n=1500, seed=0):
     return frame, y
 
 
-def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies():
+def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies(monkeypatch):
     from skmi import MIFeatureSelector
+    from skmi._features import _PairedReadings
 
+    sets_read = []
+    read = _PairedReadings.__call__
+
+    def counted(self, column_sets, **kwargs):
+        sets_read.extend(column_sets)
+        return read(self, column_sets, **kwargs)
+
+    monkeypatch.setattr(_PairedReadings, "__call__", counted)
     frame, y = _selection_task()
     selector = MIFeatureSelector(estimator=CANDIDATES, random_state=0).fit(frame, y)
+    # ranked once, two drops in that order, the third losing information: ranked again
+    # (6 + 1 + 1 + 1 + 3 readings; ranking at every step would read 6 + 5 + 4 + 3)
+    assert [s["ranked"] for s in selector.mi_path_] == [True, False, False, True]
+    assert len(sets_read) == 12
     kept = set(selector.get_feature_names_out())
     assert {"x", "z"} <= kept and len(kept & {"w", "w_copy"}) == 1 and len(kept) == 3
     assert selector.transform(frame).columns.tolist() == [c for c in frame if c in kept]
@@ -116,3 +129,82 @@ def test_the_selector_works_in_a_pipeline_and_a_search():
     assert selector.get_support()[1]  # the informative column survives either way
     with pytest.raises(ValueError, match="n_features_to_select must be"):
         MIFeatureSelector(n_features_to_select=0).fit(X, y)
+
+
+def _network_and_linear(n_samples):
+    from skmi import default_estimators
+
+    network, linear = default_estimators(random_state=0, n_samples=n_samples)[:2]
+    return [network, linear]
+
+
+def test_readings_trained_in_one_stack_equal_readings_trained_alone():
+    # the networks of several column sets train as one batched network (one stack per
+    # width); each set's reading is what its own call gives
+    from skmi._estimate import _estimate_many
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
+    options = {
+        "estimator": _network_and_linear(400),
+        "cv": 5,
+        "n_repeats": 1,
+        "extrapolate": True,
+        "confidence": 0.95,
+        "verbose": 0,
+        "batch_networks": True,
+        "groups": None,
+        "sample_weight": None,
+    }
+    sets = [[0, 1, 2], [0, 2, 3], [1]]
+    parts = [X[:, cols] for cols in sets]
+    together = _estimate_many(parts, y, [np.random.RandomState(7) for _ in sets], **options)
+    for part, reading in zip(parts, together, strict=True):
+        alone = _estimate_many([part], y, [np.random.RandomState(7)], **options)[0]
+        assert reading.result.mi == pytest.approx(alone.result.mi, abs=1e-6)
+        # float32 sums in stacks of another size: equal up to rounding
+        np.testing.assert_allclose(reading.result.pmi, alone.result.pmi, atol=1e-4)
+    assert together[0].result.mi > 0.3 > 0.05 > together[1].result.mi  # the pair matters
+
+
+def test_a_reading_summarised_again_with_fewer_candidates_pairs_with_one_that_fitted_them():
+    from skmi._estimate import _estimate_many, resummarised
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
+    options = {
+        "estimator": _network_and_linear(320),
+        "cv": 4,
+        "n_repeats": 1,
+        "extrapolate": True,
+        "confidence": 0.95,
+        "verbose": 0,
+        "batch_networks": "auto",
+        "groups": None,
+        "sample_weight": None,
+    }
+    both = _estimate_many([X], y, [np.random.RandomState(3)], **options)[0]
+    linear_only = _estimate_many([X], y, [np.random.RandomState(3)], keep=[1], **options)[0]
+    again = resummarised(both, [1], extrapolate=True, confidence=0.95)
+    assert list(again.weights) == ["prior", "LogisticRegression"]
+    assert again.mi == pytest.approx(linear_only.result.mi, abs=1e-9)
+    assert again.ci == pytest.approx(linear_only.result.ci, abs=1e-9)
+    assert again.mi != pytest.approx(both.result.mi, abs=1e-6)  # the mixture did change
+
+
+def test_with_the_default_candidates_later_readings_fit_the_network_and_the_weighted_ones():
+    from skmi._features import _PairedReadings
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 3))
+    y = (X[:, 0] - X[:, 1] + 0.5 * rng.normal(size=600) > 0).astype(int)
+    read = _PairedReadings(X, y, ["a", "b", "c"], 0, None, 5, True, 0.95, "auto")
+    first, _ = read.first([0, 1, 2])
+    later = read([[0, 1]])[0][0]
+    assert "MIClassifier" in first.weights and "MIClassifier" in later.weights
+    assert set(later.weights) == set(first.weights)  # the same candidates, paired
+    assert 1 < len(read.keep) < 7  # some of the 7 defaults carried no weight: not refitted
+    assert len(first.weights) == len(read.keep) + 1  # and the prior
+    assert first.mi > 0.2
