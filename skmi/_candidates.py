@@ -9,11 +9,11 @@ import warnings
 import numpy as np
 import torch
 from scipy import sparse, special
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, TransformerMixin, clone, is_classifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 
@@ -180,6 +180,46 @@ def _interpolated_levels(x, quantiles, references, first_of_ties):
     backward = torch.where(x > last, references[-1], backward)
     levels = 0.5 * (forward + backward)
     return torch.where(torch.isnan(x), x, levels)
+
+
+class _SubsetColumns(TransformerMixin, BaseEstimator):
+    """The columns at ``columns`` of an array; with ``zero_others=True`` every column,
+    the others set to 0 (a network's input mask: see `on_columns`)."""
+
+    def __init__(self, columns=(), zero_others=False):
+        self.columns = columns
+        self.zero_others = zero_others
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        columns = list(self.columns)
+        if not self.zero_others:
+            return X[:, columns]
+        masked = np.zeros_like(X)
+        masked[:, columns] = X[:, columns]
+        return masked
+
+
+def on_columns(candidate, columns):
+    """The candidate reading only ``columns`` of an array.
+
+    A network (an MIClassifier that trains in a batch) keeps every column, the others
+    set to 0: constant, they reach its first layer as 0 (standardised; the quantile map
+    of a constant is a constant), so they neither add to its output nor get a gradient,
+    while its layers keep the shapes of the network of all the columns. Networks of any
+    column subsets of one table then train in one batched stack, and every subset is
+    read by the same architecture. Other candidates get the columns themselves.
+    """
+    from skmi._together import network_of
+
+    step = _SubsetColumns(columns=tuple(int(c) for c in columns))
+    if network_of(candidate) is not None:
+        step.set_params(zero_others=True)
+    steps = candidate.steps if isinstance(candidate, Pipeline) else [("model", candidate)]
+    return Pipeline([("subsetcolumns", step), *steps])
 
 
 class _ShrunkLDA(LinearDiscriminantAnalysis):

@@ -18,7 +18,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
-from skmi._candidates import _NormalScores, candidate_names, seeded_clone
+from skmi._candidates import _NormalScores, _SubsetColumns, candidate_names, seeded_clone
 from skmi._encoding import TableEncoder
 from skmi._pmi import empirical_log_prior, model_pmi_table, pmi_of_mixture
 from skmi._together import fit_together, network_of, pays_to_batch
@@ -466,12 +466,15 @@ class SharedInputs:
 
 
 def shared_steps(model) -> int:
-    """How many leading steps of a pipeline can be shared: a TableEncoder, a quantile
-    transform, or the two; 0 when none (or nothing would be left to fit)."""
+    """How many leading steps of a pipeline can be shared: a TableEncoder, a column
+    subset (`skmi._candidates.on_columns`), a quantile transform, in that order, or
+    some of them; 0 when none (or nothing would be left to fit)."""
     if not isinstance(model, Pipeline):
         return 0
     k = 0
     if k < len(model.steps) and type(model.steps[k][1]) is TableEncoder:
+        k += 1
+    if k < len(model.steps) and type(model.steps[k][1]) is _SubsetColumns:
         k += 1
     if k < len(model.steps) and type(model.steps[k][1]) is _NormalScores:
         k += 1

@@ -22,6 +22,7 @@ from skmi._candidates import (
     candidate_names,
     candidates_for,
     default_estimators,
+    on_columns,
     training_rows_per_fold,
 )
 from skmi._crossfit import (
@@ -294,6 +295,7 @@ def _estimate_many(
     sample_weight,
     keep=None,
     n_jobs=None,
+    columns=None,
 ) -> list:
     """Estimates of I(X_p; Y) for several inputs X_p with the same rows (column subsets
     of one table), each with its own random state: per input, (result, splits, checked
@@ -306,8 +308,12 @@ def _estimate_many(
     time (joblib). Inputs whose random states are equal get equal folds, half-size rows
     and candidate seeds, so that their readings pair (`skmi._result.conditional`).
     ``keep``: positions of the candidates to use (the others are not fitted).
+    ``columns``: per input (an array), the positions of the columns to read, or None
+    for all; the candidates then read them through `skmi._candidates.on_columns`, so
+    that the networks of every input keep one shape (one stack) whatever the columns.
     Returns a `_Reading` per input.
     """
+    columns = [None] * len(parts) if columns is None else columns
     problems = [
         _prepared(
             X,
@@ -321,8 +327,9 @@ def _estimate_many(
             groups,
             sample_weight,
             keep,
+            cols,
         )
-        for X, rng in zip(parts, rngs, strict=True)
+        for X, rng, cols in zip(parts, rngs, columns, strict=True)
     ]
     networks = [None] * len(problems)
     if len(problems) > 1 and batch_networks and sample_weight is None:
@@ -341,7 +348,18 @@ def _estimate_many(
 
 
 def _prepared(
-    X, y, rng, estimator, cv, n_repeats, extrapolate, confidence, groups, sample_weight, keep
+    X,
+    y,
+    rng,
+    estimator,
+    cv,
+    n_repeats,
+    extrapolate,
+    confidence,
+    groups,
+    sample_weight,
+    keep,
+    columns=None,
 ) -> _Problem:
     X, y, labels, y_index = _checked_inputs(X, y, confidence)
     groups = _checked_groups(groups, len(y))
@@ -350,6 +368,8 @@ def _prepared(
     candidates = candidates_for(estimator, rng, training_rows_per_fold(cv, X, y_index), len(labels))
     if keep is not None:
         candidates = [candidates[m] for m in keep]
+    if columns is not None:
+        candidates = [on_columns(candidate, columns) for candidate in candidates]
     if weight is not None:
         candidates = _taking_weights(candidates, quiet=estimator is None)
     if is_frame(X):

@@ -210,9 +210,14 @@ class _PairedReadings:
         return [(r.result, r.splits, r.weight) for r in readings]
 
     def _readings(self, column_sets, *, keep, n_jobs=None) -> list:
-        parts = [self._columns(cols) for cols in column_sets]
-        rngs = [np.random.RandomState(self.seed) for _ in parts]
-        return _estimate_many(parts, self.y, rngs, n_jobs=n_jobs, keep=keep, **self.options)
+        rngs = [np.random.RandomState(self.seed) for _ in column_sets]
+        if is_frame(self.X):
+            parts, columns = [self._columns(cols) for cols in column_sets], None
+        else:  # every set read from the whole array: its networks then share one stack
+            parts, columns = [self.X] * len(column_sets), column_sets
+        return _estimate_many(
+            parts, self.y, rngs, n_jobs=n_jobs, keep=keep, columns=columns, **self.options
+        )
 
     def _columns(self, cols):
         if is_frame(self.X):
@@ -259,10 +264,12 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     it all and is kept.
 
     Ranking every remaining feature at every step costs d + (d - 1) + ... readings.
-    So after a ranking the next features are tried in its order, each with one reading
-    (dropping it from the current set, paired as above), and dropped while the change
-    is not clearly above 0; the first whose change's interval excludes 0 sends the
-    selector back to rank every remaining feature again. With the default candidates,
+    So after a ranking the next features are dropped in its order, each drop's change
+    read on the set it leaves (paired as above), while the change is not clearly above
+    0; the first whose change's interval excludes 0 sends the selector back to rank the
+    remaining features again. The sets that dropping them one after another leaves are
+    read at once (their networks in one stack, the other candidates ``n_jobs`` at a
+    time); those after the first such drop are read in vain. With the default candidates,
     the readings after the first use the network and the candidates that carry weight
     in the all-features reading's mixture (at least 1 %).
 
@@ -356,43 +363,52 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         kept = list(range(d))
         current, splits = read.first(kept)
 
-        def change_of(rest, left):
+        def change_of(before, rest, left):
             names = [columns[c] for c in rest]
-            return conditional(current, left, splits, names, confidence=self.confidence)
+            return conditional(before, left, splits, names, confidence=self.confidence)
 
-        path = []
-        queue = []  # features of the last full ranking not yet tried, least unique first
-        while len(kept) > 1 and (target == "auto" or len(kept) > target):
-            ranked = not queue
-            if ranked:  # every remaining feature's unique information, one batch
-                rests = [[c for c in kept if c != j] for j in kept]
-                lefts = [outcome[0] for outcome in read(rests, n_jobs=self.n_jobs)]
-                changes = [change_of(r, left) for r, left in zip(rests, lefts, strict=True)]
-                order = np.argsort([change.mi for change in changes], kind="stable")
-                j, change, left = kept[order[0]], changes[order[0]], lefts[order[0]]
-                queue = [kept[i] for i in order[1:]]
-            else:  # the next of the last ranking, read alone
-                j = queue.pop(0)
-                rest = [c for c in kept if c != j]
-                left = read([rest])[0][0]
-                change = change_of(rest, left)
-            losing = change.ci[0] > 0  # dropping it would lose information
-            if losing and not ranked:
-                queue = []  # the ranking is stale: rank the remaining features again
-                continue
-            step = {
+        def step(j, left, change, ranked, stopped):
+            return {
                 "dropped": columns[j],
                 "mi": left.mi,
                 "mi_ci": left.ci,
                 "change": change.mi,
                 "change_ci": change.ci,
                 "ranked": ranked,
+                "stopped": stopped,
             }
-            if target == "auto" and losing:
-                path.append({**step, "stopped": True})
-                break
-            path.append({**step, "stopped": False})
-            kept, current = [c for c in kept if c != j], left
+
+        path = []
+        queue = []  # features of the last full ranking not yet dropped, least unique first
+        floor = 1 if target == "auto" else target
+        while len(kept) > floor:
+            if not queue:  # every remaining feature's unique information, one batch
+                rests = [[c for c in kept if c != j] for j in kept]
+                lefts = [outcome[0] for outcome in read(rests, n_jobs=self.n_jobs)]
+                changes = [change_of(current, r, x) for r, x in zip(rests, lefts, strict=True)]
+                order = np.argsort([change.mi for change in changes], kind="stable")
+                first, left, change = order[0], lefts[order[0]], changes[order[0]]
+                if target == "auto" and change.ci[0] > 0:  # dropping it would lose information
+                    path.append(step(kept[first], left, change, True, True))
+                    break
+                path.append(step(kept[first], left, change, True, False))
+                queue = [kept[i] for i in order[1:]]
+                kept, current = rests[first], left
+                continue
+            # the next features of that ranking: the sets left by dropping them one after
+            # another, read at once; the drops are taken in order while each loses
+            # nothing clear, as one reading at a time would take them
+            chain = queue[: len(kept) - floor]
+            sets = [[c for c in kept if c not in chain[: i + 1]] for i in range(len(chain))]
+            lefts = [outcome[0] for outcome in read(sets, n_jobs=self.n_jobs)]
+            for j, rest, left in zip(chain, sets, lefts, strict=True):
+                change = change_of(current, rest, left)
+                if change.ci[0] > 0:  # the ranking is stale: rank the remaining features
+                    queue = []
+                    break
+                path.append(step(j, left, change, False, False))
+                kept, current = rest, left
+                queue.remove(j)
         self.support_ = np.zeros(d, dtype=bool)
         self.support_[kept] = True
         self.n_features_in_ = d

@@ -94,10 +94,11 @@ def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies(monk
     monkeypatch.setattr(_PairedReadings, "__call__", counted)
     frame, y = _selection_task()
     selector = MIFeatureSelector(estimator=CANDIDATES, random_state=0).fit(frame, y)
-    # ranked once, two drops in that order, the third losing information: ranked again
-    # (6 + 1 + 1 + 1 + 3 readings; ranking at every step would read 6 + 5 + 4 + 3)
+    # ranked once; the rest of that ranking's order read as one chain of drops (4 sets),
+    # the third losing information: ranked again (6 + 4 + 3 readings; ranking at every
+    # step would read 6 + 5 + 4 + 3)
     assert [s["ranked"] for s in selector.mi_path_] == [True, False, False, True]
-    assert len(sets_read) == 12
+    assert len(sets_read) == 13
     kept = set(selector.get_feature_names_out())
     assert {"x", "z"} <= kept and len(kept & {"w", "w_copy"}) == 1 and len(kept) == 3
     assert selector.transform(frame).columns.tolist() == [c for c in frame if c in kept]
@@ -166,6 +167,56 @@ def test_readings_trained_in_one_stack_equal_readings_trained_alone():
         # float32 sums in stacks of another size: equal up to rounding
         np.testing.assert_allclose(reading.result.pmi, alone.result.pmi, atol=1e-4)
     assert together[0].result.mi > 0.3 > 0.05 > together[1].result.mi  # the pair matters
+
+
+def test_column_sets_of_an_array_train_their_networks_in_one_stack(monkeypatch):
+    # the network reads a column set with the other columns set to 0 (one shape for
+    # every set); the other candidates read the columns themselves
+    import skmi._together
+    from skmi._estimate import _estimate_many
+
+    stacks = []
+    train = skmi._together.train_members
+
+    def counted(members, **kwargs):
+        stacks.append(len(members))
+        return train(members, **kwargs)
+
+    monkeypatch.setattr(skmi._together, "train_members", counted)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
+    options = {
+        "cv": 5,
+        "n_repeats": 1,
+        "extrapolate": True,
+        "confidence": 0.95,
+        "verbose": 0,
+        "batch_networks": True,
+        "groups": None,
+        "sample_weight": None,
+    }
+    sets = [[0, 1, 2], [1], [0, 1], [2, 3]]
+    readings = _estimate_many(
+        [X] * 4,
+        y,
+        [np.random.RandomState(7) for _ in sets],
+        estimator=_network_and_linear(400),
+        columns=sets,
+        **options,
+    )
+    assert stacks == [4 * 5 * 2]  # 4 sets x 5 folds x 2 sizes, one stack
+    pair, half_of_it, pair_only, noise = (r.result.mi for r in readings)
+    assert pair > 0.3 and pair_only > 0.3 and half_of_it < 0.05 and noise < 0.05
+    # the linear model reads exactly the columns themselves
+    linear = [LogisticRegression(max_iter=2000, random_state=1)]
+    masked = _estimate_many(
+        [X], y, [np.random.RandomState(7)], estimator=linear, columns=[[0, 2]], **options
+    )[0]
+    plain = _estimate_many(
+        [X[:, [0, 2]]], y, [np.random.RandomState(7)], estimator=linear, **options
+    )[0]
+    assert masked.result.mi == pytest.approx(plain.result.mi, abs=1e-12)
 
 
 def test_a_reading_summarised_again_with_fewer_candidates_pairs_with_one_that_fitted_them():
