@@ -207,18 +207,22 @@ def on_columns(candidate, columns):
     """The candidate reading only ``columns`` of an array.
 
     A network (an MIClassifier that trains in a batch) keeps every column, the others
-    set to 0: constant, they reach its first layer as 0 (standardised; the quantile map
-    of a constant is a constant), so they neither add to its output nor get a gradient,
-    while its layers keep the shapes of the network of all the columns. Networks of any
-    column subsets of one table then train in one batched stack, and every subset is
-    read by the same architecture. Other candidates get the columns themselves.
+    set to 0 just before it (after its input steps, such as the quantile map, which are
+    then the same for every column set and fitted once per training part by
+    `skmi._together.fit_together`): constant, they reach its first layer as 0 (its
+    standardisation gives a constant column scale 1), so they neither add to its output
+    nor get a gradient, while its layers keep the shapes of the network of all the
+    columns. Networks of any column subsets of one table then train in one batched
+    stack, and every subset is read by the same architecture. Other candidates get the
+    columns themselves.
     """
     from skmi._together import network_of
 
     step = _SubsetColumns(columns=tuple(int(c) for c in columns))
+    steps = candidate.steps if isinstance(candidate, Pipeline) else [("model", candidate)]
     if network_of(candidate) is not None:
         step.set_params(zero_others=True)
-    steps = candidate.steps if isinstance(candidate, Pipeline) else [("model", candidate)]
+        return Pipeline([*steps[:-1], ("subsetcolumns", step), steps[-1]])
     return Pipeline([("subsetcolumns", step), *steps])
 
 

@@ -394,8 +394,10 @@ def _networks_of_all(problems, batch_networks) -> list:
     input_bytes = sum(4 * len(rows) * problem.X.shape[1] for _, rows, problem in jobs)
     if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
         return [None] * len(problems)
+    # the rows key: inputs that are one array share the networks' quantile maps
     outcomes = fit_together(
-        (model, take(problem.X, rows), problem.y[rows]) for model, rows, problem in jobs
+        (model, take(problem.X, rows), problem.y[rows], (id(problem.X), rows.tobytes()))
+        for model, rows, problem in jobs
     )
     out = []
     for p, problem in enumerate(problems):

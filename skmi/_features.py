@@ -153,6 +153,8 @@ def _named_columns(X):
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
+    if X.dtype.kind in "biu":  # as estimate_mi reads it, once (not once per reading)
+        X = X.astype(np.float64)
     return X, [f"x{j}" for j in range(X.shape[1])]
 
 
@@ -278,8 +280,11 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     estimator, cv, extrapolate, confidence, random_state
         As for [`estimate_mi`][skmi.estimate_mi].
     n_features_to_select : "auto" or int, default="auto"
-        "auto" stops at the first step whose change's interval excludes 0 (dropping the
-        next feature would lose information); an int keeps that many.
+        "auto" stops at the first step that would lose information: whose change's
+        interval excludes 0, or where the information lost by every drop so far,
+        I(X_dropped; Y | X_kept) against the all-features reading, has an interval
+        that excludes 0 (each drop may lose too little to show, their sum not); an int
+        keeps that many.
     n_jobs : int or None, default=None
         Features of a step read in parallel (joblib): the candidates other than the
         networks.
@@ -298,7 +303,8 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     mi_path_ : list of dict
         One entry per step: ``dropped``, ``mi`` and ``mi_ci`` of the set left, ``change``
         and ``change_ci`` (the dropped feature's unique information, the information the
-        step lost), ``ranked`` (True when every remaining feature was read at that
+        step lost), ``lost`` and ``lost_ci`` (what every drop so far lost, against all
+        the features), ``ranked`` (True when every remaining feature was read at that
         step, False when the feature was the next of the last ranking) and ``stopped``
         for the step that was not taken.
 
@@ -362,18 +368,30 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         )
         kept = list(range(d))
         current, splits = read.first(kept)
+        everything = current
 
         def change_of(before, rest, left):
             names = [columns[c] for c in rest]
             return conditional(before, left, splits, names, confidence=self.confidence)
 
-        def step(j, left, change, ranked, stopped):
+        def losing(rest, left, change):
+            """Whether the drop loses information: this step's change, or everything
+            dropped so far, I(X_dropped; Y | X_rest) (small losses add up), clearly
+            above 0; and that loss."""
+            lost = change_of(everything, rest, left)
+            if target != "auto":  # a number of features was asked for: no stopping rule
+                return change.ci[0] > 0, lost
+            return change.ci[0] > 0 or lost.ci[0] > 0, lost
+
+        def step(j, left, change, lost, ranked, stopped):
             return {
                 "dropped": columns[j],
                 "mi": left.mi,
                 "mi_ci": left.ci,
                 "change": change.mi,
                 "change_ci": change.ci,
+                "lost": lost.mi,
+                "lost_ci": lost.ci,
                 "ranked": ranked,
                 "stopped": stopped,
             }
@@ -388,10 +406,11 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
                 changes = [change_of(current, r, x) for r, x in zip(rests, lefts, strict=True)]
                 order = np.argsort([change.mi for change in changes], kind="stable")
                 first, left, change = order[0], lefts[order[0]], changes[order[0]]
-                if target == "auto" and change.ci[0] > 0:  # dropping it would lose information
-                    path.append(step(kept[first], left, change, True, True))
+                loses, lost = losing(rests[first], left, change)
+                if target == "auto" and loses:  # dropping it would lose information
+                    path.append(step(kept[first], left, change, lost, True, True))
                     break
-                path.append(step(kept[first], left, change, True, False))
+                path.append(step(kept[first], left, change, lost, True, False))
                 queue = [kept[i] for i in order[1:]]
                 kept, current = rests[first], left
                 continue
@@ -403,10 +422,11 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             lefts = [outcome[0] for outcome in read(sets, n_jobs=self.n_jobs)]
             for j, rest, left in zip(chain, sets, lefts, strict=True):
                 change = change_of(current, rest, left)
-                if change.ci[0] > 0:  # the ranking is stale: rank the remaining features
+                loses, lost = losing(rest, left, change)
+                if loses:  # the ranking may be stale: rank the remaining features
                     queue = []
                     break
-                path.append(step(j, left, change, False, False))
+                path.append(step(j, left, change, lost, False, False))
                 kept, current = rest, left
                 queue.remove(j)
         self.support_ = np.zeros(d, dtype=bool)

@@ -105,6 +105,10 @@ def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies(monk
     steps = selector.mi_path_
     assert [s["stopped"] for s in steps] == [False, False, False, True]
     assert all(s["change_ci"][0] == 0 for s in steps[:-1]) and steps[-1]["change_ci"][0] > 0
+    # what all the drops lost together, against all the features: nothing clear until
+    # the step not taken
+    assert all(s["lost_ci"][0] == 0 for s in steps[:-1]) and steps[-1]["lost_ci"][0] > 0
+    assert steps[-1]["lost"] >= steps[-1]["change"] - 0.05
     assert 0 <= selector.mi_.mi <= selector.mi_.entropy
 
 

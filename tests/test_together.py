@@ -62,6 +62,39 @@ def test_pipelines_and_early_stopping(task):
     assert not np.allclose(models[0].predict_proba(X), models[1].predict_proba(X))
 
 
+def test_jobs_on_the_same_rows_share_their_quantile_map(task):
+    # column sets read through a mask (skmi._candidates.on_columns): the map before the
+    # mask sees every column, so one fit serves every job on the same rows
+    from skmi._candidates import _NormalScores, on_columns
+
+    X, y, _ = task
+    settings = {"batch_size": 512, "max_epochs": 3, "early_stopping": False}
+
+    def model(columns):
+        base = make_pipeline(_NormalScores(output_distribution="normal", random_state=0), _net())
+        return on_columns(
+            base.set_params(
+                miclassifier__random_state=1,
+                **{f"miclassifier__{k}": v for k, v in settings.items()},
+            ),
+            columns,
+        )
+
+    rows = np.arange(250)
+    sets = [[0, 1], [1], [0, 1]]
+    shared = fit_together([(model(c), X[rows], y[rows], "rows 0-249") for c in sets])
+    alone = fit_together([(model(c), X[rows], y[rows]) for c in sets])
+    assert shared[0][0] is shared[1][0] is shared[2][0]  # one fitted map
+    assert alone[0][0] is not alone[1][0]
+    for a, b in zip(shared, alone, strict=True):
+        np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-5)
+    # the masked column reaches the network as 0: the one-column model ignores x0
+    moved = X.copy()
+    moved[:, 0] += 5.0
+    np.testing.assert_allclose(shared[1].predict_proba(moved), shared[1].predict_proba(X))
+    assert not np.allclose(shared[0].predict_proba(moved), shared[0].predict_proba(X))
+
+
 def test_a_failing_job_returns_its_error_and_the_others_still_fit(task):
     X, y, _ = task
     lone = np.r_[np.flatnonzero(y == 0)[:40], np.flatnonzero(y == 2)[:1]]
