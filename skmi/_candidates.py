@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone, is_classifier
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 
@@ -184,7 +184,7 @@ def _interpolated_levels(x, quantiles, references, first_of_ties):
 
 class _SubsetColumns(TransformerMixin, BaseEstimator):
     """The columns at ``columns`` of an array; with ``zero_others=True`` every column,
-    the others set to 0 (a network's input mask: see `on_columns`)."""
+    the others set to 0 (a network's input mask: see `skmi._crossfit.on_columns`)."""
 
     def __init__(self, columns=(), zero_others=False):
         self.columns = columns
@@ -201,29 +201,6 @@ class _SubsetColumns(TransformerMixin, BaseEstimator):
         masked = np.zeros_like(X)
         masked[:, columns] = X[:, columns]
         return masked
-
-
-def on_columns(candidate, columns):
-    """The candidate reading only ``columns`` of an array.
-
-    A network (an MIClassifier that trains in a batch) keeps every column, the others
-    set to 0 just before it (after its input steps, such as the quantile map, which are
-    then the same for every column set and fitted once per training part by
-    `skmi._together.fit_together`): constant, they reach its first layer as 0 (its
-    standardisation gives a constant column scale 1), so they neither add to its output
-    nor get a gradient, while its layers keep the shapes of the network of all the
-    columns. Networks of any column subsets of one table then train in one batched
-    stack, and every subset is read by the same architecture. Other candidates get the
-    columns themselves.
-    """
-    from skmi._together import network_of
-
-    step = _SubsetColumns(columns=tuple(int(c) for c in columns))
-    steps = candidate.steps if isinstance(candidate, Pipeline) else [("model", candidate)]
-    if network_of(candidate) is not None:
-        step.set_params(zero_others=True)
-        return Pipeline([*steps[:-1], ("subsetcolumns", step), steps[-1]])
-    return Pipeline([("subsetcolumns", step), *steps])
 
 
 class _ShrunkLDA(LinearDiscriminantAnalysis):

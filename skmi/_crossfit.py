@@ -465,9 +465,52 @@ class SharedInputs:
         return posterior(model[k:], self.transformed(model[:k], rows), labels, log_prior)
 
 
+def on_columns(candidate, columns):
+    """The candidate reading only ``columns`` of an array.
+
+    A network (an MIClassifier that trains in a batch) keeps every column, the others
+    set to 0 just before it (after its input steps, such as the quantile map, which are
+    then the same for every column set and fitted once per training part:
+    `SharedNetworkInputs`): constant, they reach its first layer as 0 (its
+    standardisation gives a constant column scale 1), so they neither add to its output
+    nor get a gradient, while its layers keep the shapes of the network of all the
+    columns. Networks of any column subsets of one table then train in one batched
+    stack, and every subset is read by the same architecture. Other candidates get the
+    columns themselves.
+    """
+    step = _SubsetColumns(columns=tuple(int(c) for c in columns))
+    steps = candidate.steps if isinstance(candidate, Pipeline) else [("model", candidate)]
+    if network_of(candidate) is not None:
+        step.set_params(zero_others=True)
+        return Pipeline([*steps[:-1], ("subsetcolumns", step), steps[-1]])
+    return Pipeline([("subsetcolumns", step), *steps])
+
+
+class SharedNetworkInputs:
+    """For `skmi._together.fit_together`: what a job's network is fed, X through the
+    pipeline's steps before it, with a leading quantile map (``_NormalScores``) fitted
+    once per rows key and parameters. Jobs on the same rows of one array (column sets
+    read through `on_columns`, where the map sees every column) then share one fitted
+    map and its output."""
+
+    def __init__(self):
+        self.maps: dict = {}  # (rows key, the map's parameters) -> (fitted map, its output)
+
+    def __call__(self, model, X, y, rows_key):
+        if rows_key is None or type(model.steps[0][1]) is not _NormalScores or len(model) < 3:
+            return model[:-1].fit_transform(X, y)
+        key = (rows_key, _params_key(model[:1]))
+        if key not in self.maps:
+            first = model[:1]
+            self.maps[key] = (first, first.fit_transform(X, y))
+        first, output = self.maps[key]
+        model.steps[:1] = first.steps
+        return model[1:-1].fit_transform(output, y)
+
+
 def shared_steps(model) -> int:
     """How many leading steps of a pipeline can be shared: a TableEncoder, a column
-    subset (`skmi._candidates.on_columns`), a quantile transform, in that order, or
+    subset (`skmi._crossfit.on_columns`), a quantile transform, in that order, or
     some of them; 0 when none (or nothing would be left to fit)."""
     if not isinstance(model, Pipeline):
         return 0

@@ -22,14 +22,15 @@ from skmi._candidates import (
     candidate_names,
     candidates_for,
     default_estimators,
-    on_columns,
     training_rows_per_fold,
 )
 from skmi._crossfit import (
+    SharedNetworkInputs,
     cross_fit,
     fitted_networks,
     make_splits,
     network_jobs,
+    on_columns,
     plan_splits,
     resolve_repeats,
     take,
@@ -309,7 +310,7 @@ def _estimate_many(
     and candidate seeds, so that their readings pair (`skmi._result.conditional`).
     ``keep``: positions of the candidates to use (the others are not fitted).
     ``columns``: per input (an array), the positions of the columns to read, or None
-    for all; the candidates then read them through `skmi._candidates.on_columns`, so
+    for all; the candidates then read them through `skmi._crossfit.on_columns`, so
     that the networks of every input keep one shape (one stack) whatever the columns.
     Returns a `_Reading` per input.
     """
@@ -396,8 +397,11 @@ def _networks_of_all(problems, batch_networks) -> list:
         return [None] * len(problems)
     # the rows key: inputs that are one array share the networks' quantile maps
     outcomes = fit_together(
-        (model, take(problem.X, rows), problem.y[rows], (id(problem.X), rows.tobytes()))
-        for model, rows, problem in jobs
+        (
+            (model, take(problem.X, rows), problem.y[rows], (id(problem.X), rows.tobytes()))
+            for model, rows, problem in jobs
+        ),
+        network_input=SharedNetworkInputs(),
     )
     out = []
     for p, problem in enumerate(problems):

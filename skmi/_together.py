@@ -87,24 +87,23 @@ def pays_to_batch(nets, input_bytes: int) -> bool:
     return input_bytes <= CPU_MAX_STACK_BYTES
 
 
-def fit_together(jobs) -> list:
+def fit_together(jobs, network_input=None) -> list:
     """Fit each ``(model, X, y)``; the MIClassifiers among them train as one batch.
 
     ``jobs`` may be a generator: each job's data are needed only while it is prepared
     (the batch keeps one float32 copy of each network's inputs), so a caller can copy
     rows out of a large X one job at a time.
 
-    A job may carry a fourth element, a key saying which rows X holds: pipelines whose
-    first step is a quantile map (``_NormalScores``) with the same parameters, on jobs
-    with the same key, then share one fitted map and its output (column subsets of one
-    table read through `skmi._candidates.on_columns`: the map sees every column).
+    A job may carry a fourth element, a key saying which rows X holds, for
+    ``network_input(model, X, y, key)``: what a pipeline's network is fed (None: X
+    through the steps before it, fitted on X), so that jobs on the same rows can share
+    fitted steps (`skmi._crossfit.SharedNetworkInputs`).
 
     Returns, per job, the fitted model or the ValueError its fit raised (a validation
     split too small for a class, say): the caller decides what a failure means.
     """
     outcomes: list = []
     groups = defaultdict(list)  # same layer shapes and training settings
-    inputs: dict = {}  # (rows key, the map's parameters) -> (fitted map, its output)
     for i, job in enumerate(jobs):
         model, X, y = job[:3]
         outcomes.append(None)
@@ -113,7 +112,12 @@ def fit_together(jobs) -> list:
             if net is None:
                 outcomes[i] = model.fit(X, y)
                 continue
-            Xt = _network_input(model, X, y, job[3] if len(job) > 3 else None, inputs)
+            if not isinstance(model, Pipeline):
+                Xt = X
+            elif network_input is None:
+                Xt = model[:-1].fit_transform(X, y)
+            else:
+                Xt = network_input(model, X, y, job[3] if len(job) > 3 else None)
             member = _prepared_member(net, Xt, y)
         except ValueError as exc:
             outcomes[i] = exc
@@ -135,26 +139,6 @@ def fit_together(jobs) -> list:
         for (i, model, net, _), result in zip(group, trained, strict=True):
             outcomes[i] = _load_trained(net, result) or model
     return outcomes
-
-
-def _network_input(model, X, y, rows_key, inputs: dict):
-    """What the network of ``model`` is fed: X through the pipeline's steps before it,
-    the leading quantile map fitted once per rows key and parameters (see
-    `fit_together`)."""
-    from skmi._candidates import _NormalScores
-    from skmi._crossfit import _params_key
-
-    if not isinstance(model, Pipeline):
-        return X
-    if rows_key is None or type(model.steps[0][1]) is not _NormalScores or len(model) < 3:
-        return model[:-1].fit_transform(X, y)
-    key = (rows_key, _params_key(model[:1]))
-    if key not in inputs:
-        first = model[:1]
-        inputs[key] = (first, first.fit_transform(X, y))
-    first, output = inputs[key]
-    model.steps[:1] = first.steps
-    return model[1:-1].fit_transform(output, y)
 
 
 def _prepared_member(net: MIClassifier, X, y) -> Member:

@@ -63,9 +63,10 @@ def test_pipelines_and_early_stopping(task):
 
 
 def test_jobs_on_the_same_rows_share_their_quantile_map(task):
-    # column sets read through a mask (skmi._candidates.on_columns): the map before the
+    # column sets read through a mask (skmi._crossfit.on_columns): the map before the
     # mask sees every column, so one fit serves every job on the same rows
-    from skmi._candidates import _NormalScores, on_columns
+    from skmi._candidates import _NormalScores
+    from skmi._crossfit import SharedNetworkInputs, on_columns
 
     X, y, _ = task
     settings = {"batch_size": 512, "max_epochs": 3, "early_stopping": False}
@@ -82,7 +83,10 @@ def test_jobs_on_the_same_rows_share_their_quantile_map(task):
 
     rows = np.arange(250)
     sets = [[0, 1], [1], [0, 1]]
-    shared = fit_together([(model(c), X[rows], y[rows], "rows 0-249") for c in sets])
+    shared = fit_together(
+        [(model(c), X[rows], y[rows], "rows 0-249") for c in sets],
+        network_input=SharedNetworkInputs(),
+    )
     alone = fit_together([(model(c), X[rows], y[rows]) for c in sets])
     assert shared[0][0] is shared[1][0] is shared[2][0]  # one fitted map
     assert alone[0][0] is not alone[1][0]
