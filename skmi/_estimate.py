@@ -315,21 +315,18 @@ def _estimate_many(
     Returns a `_Reading` per input.
     """
     columns = [None] * len(parts) if columns is None else columns
+    settings = {
+        "estimator": estimator,
+        "cv": cv,
+        "n_repeats": n_repeats,
+        "extrapolate": extrapolate,
+        "confidence": confidence,
+        "groups": groups,
+        "sample_weight": sample_weight,
+        "keep": keep,
+    }
     problems = [
-        _prepared(
-            X,
-            y,
-            rng,
-            estimator,
-            cv,
-            n_repeats,
-            extrapolate,
-            confidence,
-            groups,
-            sample_weight,
-            keep,
-            cols,
-        )
+        _prepared(X, y, rng, columns=cols, **settings)
         for X, rng, cols in zip(parts, rngs, columns, strict=True)
     ]
     networks = [None] * len(problems)
@@ -352,6 +349,7 @@ def _prepared(
     X,
     y,
     rng,
+    *,
     estimator,
     cv,
     n_repeats,
@@ -360,7 +358,7 @@ def _prepared(
     groups,
     sample_weight,
     keep,
-    columns=None,
+    columns,
 ) -> _Problem:
     X, y, labels, y_index = _checked_inputs(X, y, confidence)
     groups = _checked_groups(groups, len(y))

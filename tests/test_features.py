@@ -136,6 +136,22 @@ def test_the_selector_works_in_a_pipeline_and_a_search():
         MIFeatureSelector(n_features_to_select=0).fit(X, y)
 
 
+def _options(**changes) -> dict:
+    """`skmi._estimate._estimate_many`'s options: one repetition, extrapolated."""
+    options = {
+        "estimator": None,
+        "cv": 5,
+        "n_repeats": 1,
+        "extrapolate": True,
+        "confidence": 0.95,
+        "verbose": 0,
+        "batch_networks": "auto",
+        "groups": None,
+        "sample_weight": None,
+    }
+    return {**options, **changes}
+
+
 def _network_and_linear(n_samples):
     from skmi import default_estimators
 
@@ -151,17 +167,7 @@ def test_readings_trained_in_one_stack_equal_readings_trained_alone():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 4))
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
-    options = {
-        "estimator": _network_and_linear(400),
-        "cv": 5,
-        "n_repeats": 1,
-        "extrapolate": True,
-        "confidence": 0.95,
-        "verbose": 0,
-        "batch_networks": True,
-        "groups": None,
-        "sample_weight": None,
-    }
+    options = _options(estimator=_network_and_linear(400), batch_networks=True)
     sets = [[0, 1, 2], [0, 2, 3], [1]]
     parts = [X[:, cols] for cols in sets]
     together = _estimate_many(parts, y, [np.random.RandomState(7) for _ in sets], **options)
@@ -190,16 +196,8 @@ def test_column_sets_of_an_array_train_their_networks_in_one_stack(monkeypatch):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 4))
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
-    options = {
-        "cv": 5,
-        "n_repeats": 1,
-        "extrapolate": True,
-        "confidence": 0.95,
-        "verbose": 0,
-        "batch_networks": True,
-        "groups": None,
-        "sample_weight": None,
-    }
+    options = _options(batch_networks=True)
+    del options["estimator"]
     sets = [[0, 1, 2], [1], [0, 1], [2, 3]]
     readings = _estimate_many(
         [X] * 4,
@@ -229,17 +227,7 @@ def test_a_reading_summarised_again_with_fewer_candidates_pairs_with_one_that_fi
     rng = np.random.default_rng(1)
     X = rng.normal(size=(400, 3))
     y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
-    options = {
-        "estimator": _network_and_linear(320),
-        "cv": 4,
-        "n_repeats": 1,
-        "extrapolate": True,
-        "confidence": 0.95,
-        "verbose": 0,
-        "batch_networks": "auto",
-        "groups": None,
-        "sample_weight": None,
-    }
+    options = _options(estimator=_network_and_linear(320), cv=4)
     both = _estimate_many([X], y, [np.random.RandomState(3)], **options)[0]
     linear_only = _estimate_many([X], y, [np.random.RandomState(3)], keep=[1], **options)[0]
     again = resummarised(both, [1], extrapolate=True, confidence=0.95)
