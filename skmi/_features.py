@@ -26,8 +26,8 @@ _USED_WEIGHT = 0.01
 class FeatureInformation:
     """Per feature (or named group of columns): ``alone`` I(X_j; Y) and ``unique``
     I(X_j; Y | all other features), each an [`MIEstimate`][skmi.MIEstimate] with its
-    interval, and ``total`` I(X; Y) of all features (from the same folds and seeds as
-    every ``unique``).
+    interval, and ``total`` I(X; Y) of all features (from the same folds, seeds and
+    candidates as every ``unique``).
 
     Examples
     --------
@@ -92,6 +92,13 @@ def feature_information(
     shared by every *unique*. A feature that matters only together with another (half of
     an XOR pair) reads 0 alone and a large unique value; of two redundant copies each
     reads high alone and about 0 unique.
+
+    The networks of all the readings train as one batched stack (on an array through
+    per-member input masks: a reading's network sees the other columns as 0). With the
+    default candidates, the readings after the all-features one fit only the network
+    and the candidates that took at least 1 % of the all-features mixture's weight, and
+    ``total`` is that reading mixed again from the same candidates, so that every
+    difference pairs (docs/features.md, "What it costs").
 
     Parameters
     ----------
