@@ -47,8 +47,8 @@ def main(argv=None) -> int:
     command, env = announce("features_cost.py", argv)
     torch.set_num_threads(1)
     X, y = task()
-    # one call's time varies by a third between runs on this shared machine: the median
-    # of three calls (the same call) is the unit
+    # one call's time varies between runs on this shared machine: the median of three
+    # calls (the same call) is the unit
     ones = [timed(lambda: estimate_mi(X, y, random_state=0))[1] for _ in range(3)]
     one = float(np.median(ones))
     print(f"estimate_mi: {', '.join(f'{t:.1f}' for t in ones)} s", flush=True)
