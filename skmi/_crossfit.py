@@ -174,15 +174,27 @@ def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, p
     jobs, keys = network_jobs(candidates, plans)
     if not jobs:
         return {}
-    nets = [network_of(model) for model, _ in jobs]
-    input_bytes = sum(4 * len(rows) * X.shape[1] for _, rows in jobs)  # float32 copies
-    if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
-        return {}
     progress.set_postfix_str(f"training {len(jobs)} networks together")
-    # a generator: each job's rows are copied out of X only while it is prepared
-    outcomes = fit_together((model, take(X, rows), y[rows]) for model, rows in jobs)
+    outcomes = train_networks([(model, X, y, rows, None) for model, rows in jobs], batch_networks)
     progress.set_postfix_str("")
+    if outcomes is None:
+        return {}
     return fitted_networks(keys, outcomes, len(candidates), failed)
+
+
+def train_networks(jobs, batch_networks, network_input=None) -> list | None:
+    """`fit_together` over ``(model, X, y, rows, rows key)`` jobs, or None where
+    ``batch_networks`` is "auto" and batching does not pay (`pays_to_batch`)."""
+    nets = [network_of(model) for model, *_ in jobs]
+    # float32 copies of every network's inputs
+    input_bytes = sum(4 * len(rows) * X.shape[1] for _, X, _, rows, _ in jobs)
+    if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
+        return None
+    # a generator: each job's rows are copied out of X only while it is prepared
+    return fit_together(
+        ((model, take(X, rows), y[rows], key) for model, X, y, rows, key in jobs),
+        network_input=network_input,
+    )
 
 
 def network_jobs(candidates, plans) -> tuple[list, list]:

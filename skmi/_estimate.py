@@ -33,11 +33,11 @@ from skmi._crossfit import (
     on_columns,
     plan_splits,
     resolve_repeats,
-    take,
+    train_networks,
 )
 from skmi._encoding import TableEncoder, is_frame, needs_encoding
 from skmi._result import MIEstimate, conditional, summarise
-from skmi._together import fit_together, network_of, pays_to_batch
+from skmi._together import network_of
 from skmi._validation import check_labels, check_numeric_features, check_sample_weight, plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
@@ -233,11 +233,18 @@ class _Reading:
     weight: np.ndarray | None
     fit: object  # the CrossFit
     candidates: list  # every candidate (unfitted), including any that could not be fitted
-    candidate_names: list
-    networks: list  # per candidate: whether it is a network that trains in a batch
     summary_rng: np.random.RandomState  # the random state summarise started from
     y_index: np.ndarray
     labels: np.ndarray
+
+    @property
+    def candidate_names(self) -> list:
+        return candidate_names(self.candidates)
+
+    @property
+    def networks(self) -> list:
+        """Per candidate: whether it is a network that trains in a batch."""
+        return [network_of(candidate) is not None for candidate in self.candidates]
 
 
 @dataclass
@@ -384,23 +391,17 @@ def _networks_of_all(problems, batch_networks) -> list:
     jobs, owners = [], []
     for p, problem in enumerate(problems):
         problem_jobs, keys = network_jobs(problem.candidates, problem.plans)
-        jobs += [(model, rows, problem) for model, rows in problem_jobs]
+        # the rows key: inputs that are one array share the networks' quantile maps
+        jobs += [
+            (model, problem.X, problem.y, rows, (id(problem.X), rows.tobytes()))
+            for model, rows in problem_jobs
+        ]
         owners += [(p, key) for key in keys]
     if not jobs:
         return [None] * len(problems)
-    nets = [network_of(model) for model, _, _ in jobs]
-    # float32 copies of every network's inputs
-    input_bytes = sum(4 * len(rows) * problem.X.shape[1] for _, rows, problem in jobs)
-    if isinstance(batch_networks, str) and not pays_to_batch(nets, input_bytes):
+    outcomes = train_networks(jobs, batch_networks, network_input=SharedNetworkInputs())
+    if outcomes is None:
         return [None] * len(problems)
-    # the rows key: inputs that are one array share the networks' quantile maps
-    outcomes = fit_together(
-        (
-            (model, take(problem.X, rows), problem.y[rows], (id(problem.X), rows.tobytes()))
-            for model, rows, problem in jobs
-        ),
-        network_input=SharedNetworkInputs(),
-    )
     out = []
     for p, problem in enumerate(problems):
         mine = [i for i, (owner, _) in enumerate(owners) if owner == p]
@@ -449,8 +450,6 @@ def _finished(problem: _Problem, networks, *, extrapolate, confidence, verbose, 
         problem.weight,
         fit,
         problem.candidates,
-        candidate_names(problem.candidates),
-        [network_of(candidate) is not None for candidate in problem.candidates],
         summary_rng,
         problem.y_index,
         problem.labels,

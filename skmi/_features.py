@@ -114,8 +114,9 @@ def feature_information(
         them over a Dask cluster): the candidates other than the networks.
     batch_networks : bool or "auto", default="auto"
         Train the networks of every reading (all columns, each feature alone, all but
-        each feature), fold and size together, one batched network per input width
-        (as in [`estimate_mi`][skmi.estimate_mi]); False trains each reading's own.
+        each feature), fold and size together as one batched network (on a DataFrame,
+        one per input width; as in [`estimate_mi`][skmi.estimate_mi]); False trains
+        each reading's own.
 
     Returns
     -------
@@ -135,7 +136,7 @@ def feature_information(
     total, splits = read.first(everything)
     jobs = [selection[name] for name in names] + [r for r in rests if r]
     outcomes = read(jobs, n_jobs=n_jobs)
-    alone = {name: outcomes[i][0] for i, name in enumerate(names)}
+    alone = {name: outcomes[i] for i, name in enumerate(names)}
     rest_results = iter(outcomes[len(names) :])
     unique = {}
     for name, rest in zip(names, rests, strict=True):
@@ -144,7 +145,7 @@ def feature_information(
             continue
         unique[name] = conditional(
             total,
-            next(rest_results)[0],
+            next(rest_results),
             splits,
             [columns[c] for c in rest],
             confidence=confidence,
@@ -169,7 +170,8 @@ class _PairedReadings:
     """Estimates of I(X_S; Y) for column sets S, every one from the same seed: the same
     folds, half-size rows and candidate seeds, so that any two readings can be paired
     (`skmi._result.conditional`). The sets asked for at once train their networks as
-    one batched network per width (`skmi._estimate._estimate_many`)."""
+    one batched stack (`skmi._estimate._estimate_many`; on an array through input
+    masks, on a DataFrame one stack per width)."""
 
     def __init__(
         self, X, y, columns, random_state, estimator, cv, extrapolate, confidence, batch_networks
@@ -214,24 +216,20 @@ class _PairedReadings:
         return resummarised(reading, self.keep, **options), reading.splits
 
     def __call__(self, column_sets, *, n_jobs=None) -> list:
-        """Per column set (positions): (estimate, splits, weights)."""
+        """Per column set (positions): its estimate."""
         readings = self._readings(column_sets, keep=self.keep, n_jobs=n_jobs)
-        return [(r.result, r.splits, r.weight) for r in readings]
+        return [reading.result for reading in readings]
 
     def _readings(self, column_sets, *, keep, n_jobs=None) -> list:
         rngs = [np.random.RandomState(self.seed) for _ in column_sets]
         if is_frame(self.X):
-            parts, columns = [self._columns(cols) for cols in column_sets], None
+            names = [[self.columns[c] for c in cols] for cols in column_sets]
+            parts, columns = [self.X[n] for n in names], None
         else:  # every set read from the whole array: its networks then share one stack
             parts, columns = [self.X] * len(column_sets), column_sets
         return _estimate_many(
             parts, self.y, rngs, n_jobs=n_jobs, keep=keep, columns=columns, **self.options
         )
-
-    def _columns(self, cols):
-        if is_frame(self.X):
-            return self.X[[self.columns[c] for c in cols]]
-        return self.X[:, cols]
 
 
 def _groups(groups, columns) -> dict:
@@ -409,7 +407,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         while len(kept) > floor:
             if not queue:  # every remaining feature's unique information, one batch
                 rests = [[c for c in kept if c != j] for j in kept]
-                lefts = [outcome[0] for outcome in read(rests, n_jobs=self.n_jobs)]
+                lefts = read(rests, n_jobs=self.n_jobs)
                 changes = [change_of(current, r, x) for r, x in zip(rests, lefts, strict=True)]
                 order = np.argsort([change.mi for change in changes], kind="stable")
                 first, left, change = order[0], lefts[order[0]], changes[order[0]]
@@ -426,7 +424,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             # nothing clear, as one reading at a time would take them
             chain = queue[: len(kept) - floor]
             sets = [[c for c in kept if c not in chain[: i + 1]] for i in range(len(chain))]
-            lefts = [outcome[0] for outcome in read(sets, n_jobs=self.n_jobs)]
+            lefts = read(sets, n_jobs=self.n_jobs)
             for j, rest, left in zip(chain, sets, lefts, strict=True):
                 change = change_of(current, rest, left)
                 loses, lost = losing(rest, left, change)

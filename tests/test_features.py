@@ -245,7 +245,7 @@ def test_with_the_default_candidates_later_readings_fit_the_network_and_the_weig
     y = (X[:, 0] - X[:, 1] + 0.5 * rng.normal(size=600) > 0).astype(int)
     read = _PairedReadings(X, y, ["a", "b", "c"], 0, None, 5, True, 0.95, "auto")
     first, _ = read.first([0, 1, 2])
-    later = read([[0, 1]])[0][0]
+    later = read([[0, 1]])[0]
     assert "MIClassifier" in first.weights and "MIClassifier" in later.weights
     assert set(later.weights) == set(first.weights)  # the same candidates, paired
     assert 1 < len(read.keep) < 7  # some of the 7 defaults carried no weight: not refitted
