@@ -50,6 +50,20 @@ def is_frame(X) -> bool:
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
+def empty_cells_as_table(X, prefix: str):
+    """A 2-D float array with empty cells (NaN) as a DataFrame with columns ``prefix0``,
+    ``prefix1``, ...: its empty cells then take the table route (the column's median
+    and a missing indicator, as a DataFrame's empty cells), where a plain array would be
+    refused. Anything else is returned as it is."""
+    if is_frame(X) or not hasattr(X, "dtype") or X.dtype.kind != "f" or X.ndim != 2:
+        return X
+    if not np.isnan(X).any():
+        return X
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=[f"{prefix}{j}" for j in range(X.shape[1])])
+
+
 def needs_encoding(frame) -> bool:
     """Whether a DataFrame has a column that is not a plain number, or a missing cell:
     a table that numpy's float conversion would refuse or fill with NaN."""

@@ -35,7 +35,7 @@ from skmi._crossfit import (
     resolve_repeats,
     train_networks,
 )
-from skmi._encoding import TableEncoder, is_frame, needs_encoding
+from skmi._encoding import TableEncoder, empty_cells_as_table, is_frame, needs_encoding
 from skmi._result import MIEstimate, conditional, summarise
 from skmi._together import network_of
 from skmi._validation import check_labels, check_numeric_features, check_sample_weight, plain
@@ -104,7 +104,8 @@ def estimate_mi(
     columns and missing cells: every candidate then gets a ``TableEncoder`` (one-hot or
     class-frequency encoding of categories, the median and a missing indicator for
     numbers; docs/tables.md) fitted on its own training rows only, so no held-out row
-    shapes the encoding it is scored with.
+    shapes the encoding it is scored with. A numeric array with empty cells (NaN) is
+    read the same way, as a DataFrame with columns ``x0``, ``x1``, ...
 
     Unlike [`sklearn.feature_selection.mutual_info_classif`](https://scikit-learn.org/stable/modules/generated/sklearn.feature_selection.mutual_info_classif.html), which gives one value
     per feature, this is the information of the features *jointly*.
@@ -164,7 +165,8 @@ def estimate_mi(
         sample's paired difference of the two, not from two independent intervals. The
         estimate lies in ``[0, H(Y) - I(Z;Y)]`` (the second term as estimated, in
         ``given_mi``) and the interval's top at most the population H(Y)'s upper
-        limit. With a DataFrame X, ``given`` may name columns of X.
+        limit. With a DataFrame X, ``given`` may name columns of X. A named pandas
+        Series is one column of that name.
 
     Returns
     -------
@@ -206,6 +208,7 @@ def estimate_mi(
         "groups": groups,
         "sample_weight": sample_weight,
     }
+    X = empty_cells_as_table(X, "x")
     if given is None:
         return _estimate(X, y, check_random_state(random_state), **options)[0]
     X, Z, names = _split_given(X, given)
@@ -475,6 +478,8 @@ def _split_given(X, given):
             raise ValueError("given= names every column of X: nothing is left to measure.")
         return rest, X[names], tuple(names)
     n = len(X)
+    if getattr(given, "name", None) is not None and hasattr(given, "to_frame"):
+        given = given.to_frame()  # a named pandas Series: one column of that name
     if is_frame(given):
         Z = given.reset_index(drop=True)
         names = tuple(str(c) for c in Z.columns)
@@ -485,7 +490,7 @@ def _split_given(X, given):
         if Z.ndim != 2:
             raise ValueError(f"given must be 1-D or 2-D; got {Z.ndim} dimensions.")
         names = tuple(f"Z[{j}]" for j in range(Z.shape[1]))
-        if Z.dtype.kind in "OUS" or is_frame(X):
+        if Z.dtype.kind in "OUS" or is_frame(X) or is_frame(empty_cells_as_table(Z, "Z")):
             Z = pd.DataFrame(Z, columns=list(names))
     if len(Z) != n:
         raise ValueError(f"given has {len(Z)} rows but X has {n}.")

@@ -11,7 +11,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skmi._encoding import is_frame
+from skmi._encoding import empty_cells_as_table, is_frame
 from skmi._estimate import _estimate_many, resummarised
 from skmi._result import MIEstimate, conditional
 
@@ -163,7 +163,8 @@ def _named_columns(X):
         raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
     if X.dtype.kind in "biu":  # as estimate_mi reads it, once (not once per reading)
         X = X.astype(np.float64)
-    return X, [f"x{j}" for j in range(X.shape[1])]
+    # empty cells are read as a DataFrame's are (a missing indicator and the median)
+    return empty_cells_as_table(X, "x"), [f"x{j}" for j in range(X.shape[1])]
 
 
 class _PairedReadings:

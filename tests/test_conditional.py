@@ -91,3 +91,43 @@ def test_given_may_name_columns_of_a_dataframe():
         estimate_mi(X, y, given=Z[:5], estimator=CANDIDATES)
     with pytest.raises(TypeError, match="only when X is a DataFrame"):
         estimate_mi(X, y, given="z", estimator=CANDIDATES)
+
+
+def test_an_array_with_empty_cells_is_read_as_a_table_with_those_cells():
+    X, Z, y, _ = make_conditional_task("noisy_copy", 600, random_state=0)
+    X, Z = X.copy(), Z.copy()
+    X[::7, 0] = np.nan
+    Z[::5, 0] = np.nan
+    original = X.copy()
+    as_array = estimate_mi(X, y, given=Z, estimator=CANDIDATES, random_state=0)
+    as_table = estimate_mi(
+        pd.DataFrame(X).add_prefix("x"),
+        y,
+        given=pd.DataFrame(Z, columns=["Z[0]"]),
+        estimator=CANDIDATES,
+        random_state=0,
+    )
+    assert as_array.mi == as_table.mi and as_array.ci == as_table.ci
+    assert 0 <= as_array.ci[0] <= as_array.mi <= as_array.ci[1] <= np.log(2)
+    alone = estimate_mi(X, y, estimator=CANDIDATES, random_state=0)
+    assert (
+        alone.mi
+        == estimate_mi(pd.DataFrame(X).add_prefix("x"), y, estimator=CANDIDATES, random_state=0).mi
+    )
+    np.testing.assert_array_equal(X, original)  # nothing the user passed is modified
+    X[0, 0] = np.inf  # an infinite cell is not an empty one: still refused
+    with pytest.raises(ValueError, match="infinity"):
+        estimate_mi(X, y, estimator=CANDIDATES)
+
+
+def test_a_named_series_given_is_one_column_of_that_name():
+    X, Z, y, _ = make_conditional_task("screened_off", 400, random_state=0)
+    named = estimate_mi(
+        X, y, given=pd.Series(Z[:, 0], name="z"), estimator=CANDIDATES, random_state=0
+    )
+    framed = estimate_mi(
+        X, y, given=pd.DataFrame({"z": Z[:, 0]}), estimator=CANDIDATES, random_state=0
+    )
+    assert named.conditioned_on == ("z",) and named.mi == framed.mi
+    unnamed = estimate_mi(X, y, given=pd.Series(Z[:, 0]), estimator=CANDIDATES, random_state=0)
+    assert unnamed.conditioned_on == ("Z[0]",)

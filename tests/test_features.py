@@ -6,7 +6,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from skmi import feature_information
+from skmi import MIFeatureSelector, feature_information
 
 CANDIDATES = [LogisticRegression(), HistGradientBoostingClassifier(max_iter=100)]
 
@@ -81,7 +81,6 @@ def _selection_task(n=1500, seed=0):
 
 
 def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies(monkeypatch):
-    from skmi import MIFeatureSelector
     from skmi._features import _PairedReadings
 
     sets_read = []
@@ -115,8 +114,6 @@ def test_the_selector_finds_an_interaction_pair_and_keeps_one_of_two_copies(monk
 def test_the_selector_works_in_a_pipeline_and_a_search():
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
-
-    from skmi import MIFeatureSelector
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 3))
@@ -251,3 +248,19 @@ def test_with_the_default_candidates_later_readings_fit_the_network_and_the_weig
     assert 1 < len(read.keep) < 7  # some of the 7 defaults carried no weight: not refitted
     assert len(first.weights) == len(read.keep) + 1  # and the prior
     assert first.mi > 0.2
+
+
+def test_an_array_with_empty_cells_is_read_as_a_table():
+    frame, y = _xor_with_noise(n=800)
+    X = frame.to_numpy(copy=True)
+    X[::6, 2] = np.nan
+    as_array = feature_information(X, y, estimator=CANDIDATES, random_state=0).to_frame()
+    as_table = feature_information(
+        pd.DataFrame(X, columns=["x0", "x1", "x2"]), y, estimator=CANDIDATES, random_state=0
+    ).to_frame()
+    pd.testing.assert_frame_equal(as_array, as_table)
+    assert set(as_array.feature) == {"x0", "x1", "x2"}
+    assert as_array.set_index("feature").loc["x0", "unique"] > 0.2
+    selector = MIFeatureSelector(CANDIDATES, n_features_to_select=2, random_state=0).fit(X, y)
+    assert list(selector.get_feature_names_out()) == ["x0", "x1"]
+    np.testing.assert_array_equal(selector.transform(X), X[:, :2])
