@@ -54,14 +54,21 @@ def empty_cells_as_table(X, prefix: str):
     """A 2-D float array with empty cells (NaN) as a DataFrame with columns ``prefix0``,
     ``prefix1``, ...: its empty cells then take the table route (the column's median
     and a missing indicator, as a DataFrame's empty cells), where a plain array would be
-    refused. Anything else is returned as it is."""
-    if is_frame(X) or not hasattr(X, "dtype") or X.dtype.kind != "f" or X.ndim != 2:
+    refused. Anything else (a sparse matrix too) is returned as it is."""
+    if isinstance(X, (list, tuple)):
+        try:
+            values = np.asarray(X)
+        except ValueError:  # ragged rows: refused later, as they were
+            return X
+    elif isinstance(X, np.ndarray):
+        values = X
+    else:
         return X
-    if not np.isnan(X).any():
+    if values.dtype.kind != "f" or values.ndim != 2 or not np.isnan(values).any():
         return X
     import pandas as pd
 
-    return pd.DataFrame(X, columns=[f"{prefix}{j}" for j in range(X.shape[1])])
+    return pd.DataFrame(values, columns=[f"{prefix}{j}" for j in range(values.shape[1])])
 
 
 def needs_encoding(frame) -> bool:

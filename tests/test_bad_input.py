@@ -64,7 +64,8 @@ def test_miclassifier_fit_rejects_bad_input_clearly(case):
     _same(y_bad, y_before)
 
 
-@pytest.mark.parametrize("case", list(BAD))
+# estimate_mi reads an array's empty cells as a table's (tests/test_conditional.py)
+@pytest.mark.parametrize("case", [case for case in BAD if case != "nan in X"])
 def test_estimate_mi_rejects_bad_input_clearly(case):
     X_bad, y_bad, error, match = BAD[case]
     if case == "3-D X":

@@ -121,7 +121,9 @@ def test_string_labels_and_plain_reading(linear_task):
         (np.ones((20, 2)), [0, 1] * 10, {"n_repeats": 0}, ValueError, "n_repeats"),
         (np.ones((20, 2)), [0, 1] * 10, {"n_repeats": "many"}, ValueError, "n_repeats"),
         (np.ones((20, 2)), [0, 1] * 10, {"cv": 1}, ValueError, "cv must be at least 2"),
-        (np.full((20, 2), np.nan), [0, 1] * 10, {}, ValueError, "NaN"),
+        # an array's empty cells are read as a table's: an empty column is named
+        (np.full((20, 2), np.nan), [0, 1] * 10, {}, ValueError, "'x0' has no values"),
+        (np.full((20, 2), np.inf), [0, 1] * 10, {}, ValueError, "infinity"),
         (np.ones((20, 2)), [0, 1] * 10, {"estimator": LinearSVC()}, TypeError, "predict_proba"),
         (np.ones((20, 2)), [0, 1] * 10, {"confidence": 1.5}, ValueError, "confidence"),
     ],
