@@ -103,6 +103,9 @@ def feature_information(
     Parameters
     ----------
     X : array-like or DataFrame of shape (n_samples, n_features)
+        A DataFrame may hold text, categories and empty cells (as for
+        [`estimate_mi`][skmi.estimate_mi]); an array's empty cells (NaN) are read as a
+        DataFrame's, its columns named ``x0``, ``x1``, ...
     y : array-like of shape (n_samples,)
     groups : dict or None, default=None
         ``{name: columns}`` (column names of a DataFrame, or indices) to read groups of
@@ -281,6 +284,9 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     the readings after the first use the network and the candidates that carry weight
     in the all-features reading's mixture (at least 1 %).
 
+    X may be an array (its empty cells, NaN, read as a DataFrame's) or a DataFrame with
+    text, categories and empty cells, as for [`estimate_mi`][skmi.estimate_mi].
+
     Parameters
     ----------
     estimator, cv, extrapolate, confidence, random_state
@@ -290,7 +296,10 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         interval excludes 0, or where the information lost by every drop so far,
         I(X_dropped; Y | X_kept) against the all-features reading, has an interval
         that excludes 0 (each drop may lose too little to show, their sum not); an int
-        keeps that many.
+        keeps that many. "auto" drops what its rows cannot show to matter, and it reads
+        each loss on the rows it chose the drop by, so that reading leans low: check
+        the kept set on other rows with ``estimate_mi(X[dropped], y, given=X[kept])``
+        (docs/features.md, "On real tables").
     n_jobs : int or None, default=None
         Features of a step read in parallel (joblib): the candidates other than the
         networks.
