@@ -64,11 +64,16 @@ def empty_cells_as_table(X, prefix: str):
         values = X
     else:
         return X
-    if values.dtype.kind != "f" or values.ndim != 2 or not np.isnan(values).any():
+    if values.ndim != 2 or not has_empty_cells(values):
         return X
     import pandas as pd
 
     return pd.DataFrame(values, columns=[f"{prefix}{j}" for j in range(values.shape[1])])
+
+
+def has_empty_cells(values: np.ndarray) -> bool:
+    """Whether a numpy array of floats holds a NaN."""
+    return values.dtype.kind == "f" and bool(np.isnan(values).any())
 
 
 def needs_encoding(frame) -> bool:

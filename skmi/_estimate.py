@@ -35,7 +35,13 @@ from skmi._crossfit import (
     resolve_repeats,
     train_networks,
 )
-from skmi._encoding import TableEncoder, empty_cells_as_table, is_frame, needs_encoding
+from skmi._encoding import (
+    TableEncoder,
+    empty_cells_as_table,
+    has_empty_cells,
+    is_frame,
+    needs_encoding,
+)
 from skmi._result import MIEstimate, conditional, summarise
 from skmi._together import network_of
 from skmi._validation import check_labels, check_numeric_features, check_sample_weight, plain
@@ -391,29 +397,26 @@ def _prepared(
 def _networks_of_all(problems, batch_networks) -> list:
     """Every problem's networks trained together: per problem, (prefit, failed) for
     `cross_fit`, or None for all when batching does not pay (then each trains its own)."""
-    jobs, owners = [], []
-    for p, problem in enumerate(problems):
-        problem_jobs, keys = network_jobs(problem.candidates, problem.plans)
+    jobs, keys, spans = [], [], []  # spans: each problem's jobs, start and stop
+    for problem in problems:
+        problem_jobs, problem_keys = network_jobs(problem.candidates, problem.plans)
         # the rows key: inputs that are one array share the networks' quantile maps
         jobs += [
             (model, problem.X, problem.y, rows, (id(problem.X), rows.tobytes()))
             for model, rows in problem_jobs
         ]
-        owners += [(p, key) for key in keys]
+        spans.append((len(keys), len(keys) + len(problem_keys)))
+        keys += problem_keys
     if not jobs:
         return [None] * len(problems)
     outcomes = train_networks(jobs, batch_networks, network_input=SharedNetworkInputs())
     if outcomes is None:
         return [None] * len(problems)
     out = []
-    for p, problem in enumerate(problems):
-        mine = [i for i, (owner, _) in enumerate(owners) if owner == p]
+    for problem, (start, stop) in zip(problems, spans, strict=True):
         failed: dict = {}
         prefit = fitted_networks(
-            [owners[i][1] for i in mine],
-            [outcomes[i] for i in mine],
-            len(problem.candidates),
-            failed,
+            keys[start:stop], outcomes[start:stop], len(problem.candidates), failed
         )
         out.append((prefit, failed))
     return out
@@ -490,7 +493,8 @@ def _split_given(X, given):
         if Z.ndim != 2:
             raise ValueError(f"given must be 1-D or 2-D; got {Z.ndim} dimensions.")
         names = tuple(f"Z[{j}]" for j in range(Z.shape[1]))
-        if Z.dtype.kind in "OUS" or is_frame(X) or is_frame(empty_cells_as_table(Z, "Z")):
+        # text, a table X, or empty cells (read as a table's): Z joins as a DataFrame
+        if Z.dtype.kind in "OUS" or is_frame(X) or has_empty_cells(Z):
             Z = pd.DataFrame(Z, columns=list(names))
     if len(Z) != n:
         raise ValueError(f"given has {len(Z)} rows but X has {n}.")
