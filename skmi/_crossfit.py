@@ -336,10 +336,17 @@ def _em_mixture_weights(
             return values.mean(axis=axis)
         return np.average(values, axis=axis, weights=sample_weight)
 
+    # each row's share of the mean: the update's column means are one matrix product
+    share = (
+        np.full(len(columns), 1.0 / len(columns))
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+    )
+    transposed = np.ascontiguousarray(columns.T)
     weights = np.full(columns.shape[1], 1.0 / columns.shape[1])
     for _ in range(n_iter):
         mixed = columns @ weights
-        updated = weights * mean(columns / mixed[:, None], axis=0)
+        updated = weights * (transposed @ (share / mixed))
         updated /= updated.sum()
         done = np.max(np.abs(updated - weights)) < tol
         weights = updated

@@ -12,8 +12,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skmi._encoding import empty_cells_as_table, is_frame
-from skmi._estimate import _estimate_many, resummarised
+from skmi._estimate import _estimate_many, _prepared, resummarised
+from skmi._masked import MaskedReader, atoms_of
 from skmi._result import MIEstimate, conditional
+
+READERS = ("auto", "masked", "refit")
 
 # Default candidates (but the network) with less weight than this in the all-features
 # reading's mixture are not fitted for the column subsets: on 3,000 x 16 the random
@@ -82,6 +85,7 @@ def feature_information(
     random_state=None,
     n_jobs=None,
     batch_networks: bool | str = "auto",
+    reader: str = "auto",
 ) -> FeatureInformation:
     """Each feature's information about y alone, and what it adds beyond all the others.
 
@@ -116,10 +120,21 @@ def feature_information(
         Features read in parallel (joblib; ``joblib.parallel_backend("dask")`` spreads
         them over a Dask cluster): the candidates other than the networks.
     batch_networks : bool or "auto", default="auto"
-        Train the networks of every reading (all columns, each feature alone, all but
-        each feature), fold and size together as one batched network (on a DataFrame,
-        one per input width; as in [`estimate_mi`][skmi.estimate_mi]); False trains
-        each reading's own.
+        With ``reader="refit"``: train the networks of every reading (all columns, each
+        feature alone, all but each feature), fold and size together as one batched
+        network (on a DataFrame, one per input width; as in
+        [`estimate_mi`][skmi.estimate_mi]); False trains each reading's own.
+    reader : {"auto", "masked", "refit"}, default="auto"
+        How the column sets are read. "masked": every candidate is trained once per
+        training part on rows with columns hidden at random, and each set is read by
+        hiding the other columns of the held-out rows (one prediction pass a set: the
+        cost hardly grows with the number of features); "refit": every set is a
+        cross-fitted reading of its own, every candidate refitted (exact, the cost
+        grows with the width). "auto" is "masked" with the default candidates and
+        "refit" with an ``estimator`` (the masked reader trains its own candidates).
+        The masked reader may read the unique information of a strongly correlated
+        column high and of a sharp interaction low: docs/features.md says where it is
+        exact enough and when to ask for refitting.
 
     Returns
     -------
@@ -129,9 +144,11 @@ def feature_information(
     selection = _groups(groups, columns)
     if len(selection) < 2 and groups is None:
         raise ValueError("feature_information needs at least 2 features.")
-    read = _PairedReadings(
-        X, y, columns, random_state, estimator, cv, extrapolate, confidence, batch_networks
-    )
+    settings = (X, y, columns, random_state, estimator, cv, extrapolate, confidence)
+    if _resolved_reader(reader, estimator) == "masked":
+        read = _MaskedReadings(*settings, selection, n_jobs=n_jobs)
+    else:
+        read = _PairedReadings(*settings, batch_networks)
 
     names = list(selection)
     everything = list(range(len(columns)))
@@ -234,6 +251,59 @@ class _PairedReadings:
         return _estimate_many(
             parts, self.y, rngs, n_jobs=n_jobs, keep=keep, columns=columns, **self.options
         )
+
+
+def _resolved_reader(reader, estimator) -> str:
+    """"masked" or "refit" (see feature_information's ``reader``)."""
+    if not isinstance(reader, str) or reader not in READERS:
+        raise ValueError(f"reader must be one of {READERS}; got {reader!r}.")
+    if reader == "auto":
+        return "masked" if estimator is None else "refit"
+    if reader == "masked" and estimator is not None:
+        raise ValueError(
+            "reader='masked' trains its own candidates and cannot use estimator=; pass "
+            "reader='refit' to read the column sets with the estimator given."
+        )
+    return reader
+
+
+class _MaskedReadings:
+    """Estimates of I(X_S; Y) for column sets S, every one read from one masked
+    cross-fitting (`skmi._masked`): the folds, half-size rows and seeds of
+    `_PairedReadings` with the same ``random_state``, and the same summary, so that any
+    two readings pair. The masked candidates are trained on the first call."""
+
+    def __init__(
+        self, X, y, columns, random_state, estimator, cv, extrapolate, confidence, groups, *,
+        n_jobs=None,
+    ):
+        seed = check_random_state(random_state).randint(2**31 - 1)
+        self.problem = _prepared(
+            X,
+            y,
+            np.random.RandomState(seed),
+            estimator=None,
+            cv=cv,
+            n_repeats="auto",
+            extrapolate=extrapolate,
+            confidence=confidence,
+            groups=None,
+            sample_weight=None,
+            keep=None,
+            columns=None,
+        )
+        self.atoms = atoms_of(len(columns), groups)
+        self.options = {"extrapolate": extrapolate, "confidence": confidence, "n_jobs": n_jobs}
+        self.reader = None
+
+    def first(self, columns) -> tuple:
+        """The estimate of the columns (all of them, first), and its splits."""
+        self.reader = MaskedReader(self.problem, self.atoms, **self.options).fit()
+        return self.reader.read([columns])[0], self.problem.splits
+
+    def __call__(self, column_sets, *, n_jobs=None) -> list:
+        """Per column set (positions): its estimate."""
+        return self.reader.read(column_sets)
 
 
 def _groups(groups, columns) -> dict:
@@ -347,6 +417,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         random_state=None,
         n_jobs=None,
         batch_networks="auto",
+        reader="auto",
     ):
         self.estimator = estimator
         self.n_features_to_select = n_features_to_select
@@ -356,6 +427,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.batch_networks = batch_networks
+        self.reader = reader
 
     def fit(self, X, y):
         frame = is_frame(X)
@@ -370,7 +442,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"n_features_to_select must be 'auto' or an int in [1, {d}]; got {target!r}."
             )
-        read = _PairedReadings(
+        settings = (
             X,
             y,
             columns,
@@ -379,11 +451,23 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             self.cv,
             self.extrapolate,
             self.confidence,
-            self.batch_networks,
         )
+        masked = _resolved_reader(self.reader, self.estimator) == "masked"
+        exact = _PairedReadings(*settings, self.batch_networks)
+        read = _MaskedReadings(*settings, None, n_jobs=self.n_jobs) if masked else exact
         kept = list(range(d))
         current, splits = read.first(kept)
         everything = current
+        confirmed = {}  # the refitted readings of a masked selector's confirmations
+
+        def refitted(sets) -> list:
+            """Refitted readings of these sets (the all-features one first, once)."""
+            if "everything" not in confirmed:
+                confirmed["everything"] = exact.first(list(range(d)))[0]
+            wanted = [tuple(s) for s in sets if tuple(s) not in confirmed]
+            for key, result in zip(wanted, exact(wanted, n_jobs=self.n_jobs), strict=True):
+                confirmed[key] = result
+            return [confirmed[tuple(s)] for s in sets]
 
         def change_of(before, rest, left):
             names = [columns[c] for c in rest]
@@ -398,7 +482,21 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
                 return change.ci[0] > 0, lost
             return change.ci[0] > 0 or lost.ci[0] > 0, lost
 
-        def step(j, left, change, lost, ranked, stopped):
+        def confirm(before, rest):
+            """A masked stopping decision, read again by refitting: whether dropping
+            the feature loses information, with the refitted readings."""
+            left_before, left = refitted([before, rest])
+            change = change_of(left_before, rest, left)
+            lost = conditional(
+                confirmed["everything"],
+                left,
+                splits,
+                [columns[c] for c in rest],
+                confidence=self.confidence,
+            )
+            return change.ci[0] > 0 or lost.ci[0] > 0, left_before, left, change, lost
+
+        def step(j, left, change, lost, ranked, stopped, reader="masked" if masked else "refit"):
             return {
                 "dropped": columns[j],
                 "mi": left.mi,
@@ -409,6 +507,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
                 "lost_ci": lost.ci,
                 "ranked": ranked,
                 "stopped": stopped,
+                "reader": reader,
             }
 
         path = []
@@ -422,6 +521,19 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
                 order = np.argsort([change.mi for change in changes], kind="stable")
                 first, left, change = order[0], lefts[order[0]], changes[order[0]]
                 loses, lost = losing(rests[first], left, change)
+                if target == "auto" and loses and masked:
+                    # a masked reading may read a drop's loss high (a column that copies
+                    # another, read without it): the decision is taken on refitted ones
+                    loses, before, exact_left, change, lost = confirm(kept, rests[first])
+                    path.append(
+                        step(kept[first], exact_left, change, lost, True, loses, "refit")
+                    )
+                    if loses:
+                        current = before
+                        break
+                    queue = [kept[i] for i in order[1:]]
+                    kept, current = rests[first], left
+                    continue
                 if target == "auto" and loses:  # dropping it would lose information
                     path.append(step(kept[first], left, change, lost, True, True))
                     break
@@ -444,6 +556,8 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
                 path.append(step(j, left, change, lost, False, False))
                 kept, current = rest, left
                 queue.remove(j)
+        if masked:  # the kept set's information as a refitted reading
+            current = refitted([kept])[0]
         self.support_ = np.zeros(d, dtype=bool)
         self.support_[kept] = True
         self.n_features_in_ = d

@@ -25,7 +25,7 @@ LAYERS = [
     {"_classifier"},
     {"_scorer", "_candidates", "_together"},
     {"_crossfit", "_result"},
-    {"_estimate"},
+    {"_estimate", "_masked"},
     {"_features"},
     {"metrics", "datasets", "plotting", "exceptions"},
     {"__init__"},
