@@ -65,8 +65,11 @@ def run(task: str, n: int, seed: int, methods) -> list[dict]:
     groups = {"X": list(range(X.shape[1])), "Z": list(range(X.shape[1], X.shape[1] + Z.shape[1]))}
     if "refit" in methods:
         start = time.perf_counter()
-        add("refit (estimate_mi given=Z)", estimate_mi(X, y, given=Z, random_state=seed),
-            time.perf_counter() - start)
+        add(
+            "refit (estimate_mi given=Z)",
+            estimate_mi(X, y, given=Z, random_state=seed),
+            time.perf_counter() - start,
+        )
     if "masked" in methods:
         start = time.perf_counter()
         info = feature_information(np.hstack([X, Z]), y, groups, random_state=seed)
@@ -77,8 +80,9 @@ def run(task: str, n: int, seed: int, methods) -> list[dict]:
         wide = {**groups, **{f"noise{j}": [width + j] for j in range(N_NOISE)}}
         start = time.perf_counter()
         info = feature_information(np.hstack([X, Z, noise]), y, wide, random_state=seed)
-        add(f"masked (X, Z, {N_NOISE} noise columns)", info.unique["X"],
-            time.perf_counter() - start)
+        add(
+            f"masked (X, Z, {N_NOISE} noise columns)", info.unique["X"], time.perf_counter() - start
+        )
     print(f"{task} n={n} seed={seed}: done", flush=True)
     return rows
 
@@ -99,7 +103,9 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     frame["error"] = frame.estimate - frame.truth
-    frame["covered"] = ((frame.ci_low <= frame.truth) & (frame.truth <= frame.ci_high)).astype(float)
+    frame["covered"] = ((frame.ci_low <= frame.truth) & (frame.truth <= frame.ci_high)).astype(
+        float
+    )
     frame["width"] = frame.ci_high - frame.ci_low
     frame.to_csv(out / "masked_accuracy.csv", index=False)
     summary = (

@@ -83,9 +83,7 @@ def top_recall(scores, informative, k) -> str:
 
 def exact_recovery(kept, informative) -> bool:
     kept = set(kept)
-    return all(len(group & kept) == 1 for group in informative) and len(kept) == len(
-        informative
-    )
+    return all(len(group & kept) == 1 for group in informative) and len(kept) == len(informative)
 
 
 def baselines(X, y, seed=0):
@@ -152,9 +150,7 @@ def main(argv=None) -> int:
         if name in args.selector:
             for reader in readers:
                 selector, seconds = timed(
-                    lambda X=X, y=y, r=reader: MIFeatureSelector(random_state=0, reader=r).fit(
-                        X, y
-                    )
+                    lambda X=X, y=y, r=reader: MIFeatureSelector(random_state=0, reader=r).fit(X, y)
                 )
                 kept = np.flatnonzero(selector.support_).tolist()
                 note = f"kept {kept}"

@@ -254,7 +254,7 @@ class _PairedReadings:
 
 
 def _resolved_reader(reader, estimator) -> str:
-    """"masked" or "refit" (see feature_information's ``reader``)."""
+    """ "masked" or "refit" (see feature_information's ``reader``)."""
     if not isinstance(reader, str) or reader not in READERS:
         raise ValueError(f"reader must be one of {READERS}; got {reader!r}.")
     if reader == "auto":
@@ -274,7 +274,17 @@ class _MaskedReadings:
     two readings pair. The masked candidates are trained on the first call."""
 
     def __init__(
-        self, X, y, columns, random_state, estimator, cv, extrapolate, confidence, groups, *,
+        self,
+        X,
+        y,
+        columns,
+        random_state,
+        estimator,
+        cv,
+        extrapolate,
+        confidence,
+        groups,
+        *,
         n_jobs=None,
     ):
         seed = check_random_state(random_state).randint(2**31 - 1)
@@ -525,9 +535,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
                     # a masked reading may read a drop's loss high (a column that copies
                     # another, read without it): the decision is taken on refitted ones
                     loses, before, exact_left, change, lost = confirm(kept, rests[first])
-                    path.append(
-                        step(kept[first], exact_left, change, lost, True, loses, "refit")
-                    )
+                    path.append(step(kept[first], exact_left, change, lost, True, loses, "refit"))
                     if loses:
                         current = before
                         break

@@ -25,6 +25,7 @@ so that the network learns the differences that unique information reads.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -63,7 +64,11 @@ _TREE_ITERATIONS, _TREE_LEAVES = 300, 63
 # Whether the trees and the linear model also see every training row once unmasked.
 _UNMASKED_COPY = False
 
-CANDIDATES = ("masked network", "masked HistGradientBoostingClassifier", "masked LogisticRegression")
+CANDIDATES = (
+    "masked network",
+    "masked HistGradientBoostingClassifier",
+    "masked LogisticRegression",
+)
 
 
 def atoms_of(n_columns: int, groups) -> list[list[int]]:
@@ -71,7 +76,9 @@ def atoms_of(n_columns: int, groups) -> list[list[int]]:
     in the same groups (or in none) form one atom, in order of their first column."""
     if groups is None:
         return [[c] for c in range(n_columns)]
-    signature = [tuple(name for name, cols in groups.items() if c in cols) for c in range(n_columns)]
+    signature = [
+        tuple(name for name, cols in groups.items() if c in cols) for c in range(n_columns)
+    ]
     atoms: dict = {}
     for c, key in enumerate(signature):
         atoms.setdefault(key, []).append(c)
@@ -218,7 +225,11 @@ class MaskedReader:
         fraction = _validation_fraction(n_train, n_classes)
         per_epoch = steps_per_epoch(n_train, batch, fraction)
         patience = epochs_for_steps(
-            _PATIENCE_STEPS, per_epoch, min_epochs=3, max_epochs=_PATIENCE_EPOCHS, rounding=math.ceil
+            _PATIENCE_STEPS,
+            per_epoch,
+            min_epochs=3,
+            max_epochs=_PATIENCE_EPOCHS,
+            rounding=math.ceil,
         )
         hidden = auto_hidden_layer_sizes(width, n_classes)
         members = []
@@ -321,13 +332,12 @@ def _member(part, y_index, n_classes, atom_of_column, n_atoms, widths, fraction,
     fit_rows, valid_rows = _validation_split(y_part, fraction, part.seed)
     generator = torch.Generator().manual_seed(part.seed)
     weights = []
-    for width_in, width_out in zip(widths[:-1], widths[1:], strict=True):
-        layer = torch.nn.Linear(width_in, width_out)
-        bound = 1.0 / math.sqrt(width_in)  # nn.Linear's initialisation, from a seeded stream
-        with torch.no_grad():
-            layer.weight.uniform_(-bound, bound, generator=generator)
-            layer.bias.uniform_(-bound, bound, generator=generator)
-        weights.append((layer.weight.detach().clone(), layer.bias.detach().clone()))
+    for width_in, width_out in itertools.pairwise(widths):
+        # nn.Linear's initialisation, from the part's own stream (not torch's global one)
+        bound = 1.0 / math.sqrt(width_in)
+        weight = torch.empty(width_out, width_in).uniform_(-bound, bound, generator=generator)
+        bias = torch.empty(width_out).uniform_(-bound, bound, generator=generator)
+        weights.append((weight, bias))
     X = torch.as_tensor(part.standardised[rows])
     y = torch.as_tensor(y_part, dtype=torch.long)
     counts = np.bincount(y_part[fit_rows], minlength=n_classes)
@@ -388,8 +398,10 @@ def _fit_sklearn_candidates(X, y, atom_of_column, n_atoms, seed):
             visible[: len(rows)] = True
         shown = visible[:, atom_of_column]
         cells = np.tile(X[rows], (copies, 1))
-        return np.where(shown, cells, np.nan), np.hstack([cells * shown, visible]), np.tile(
-            y[rows], copies
+        return (
+            np.where(shown, cells, np.nan),
+            np.hstack([cells * shown, visible]),
+            np.tile(y[rows], copies),
         )
 
     tree_X, linear_X, tree_y = masked(fit_rows)
