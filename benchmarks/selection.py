@@ -5,7 +5,9 @@ with noise columns), ``--seeds`` seeds at ``--n`` rows. Exact recovery: the sele
 columns hold one column of each informative group and nothing else
 (``skmi.datasets.exact_recovery``). Methods:
 
-- ``MIFeatureSelector()`` (its defaults, ``n_features_to_select="auto"``);
+- ``MIFeatureSelector()`` (its defaults, ``n_features_to_select="auto"``: the masked
+  reader, its stopping decision confirmed by refitting), and with ``reader="refit"``
+  (every column set refitted);
 - ``SelectKBest(mutual_info_classif)`` with k the true number of groups (told the size);
 - ``SequentialFeatureSelector`` (forward, ``n_features_to_select="auto"``, ``tol=0.01``
   on 5-fold accuracy) with a LogisticRegression and with a HistGradientBoosting;
@@ -48,7 +50,10 @@ def selectors(k: int, seed: int) -> dict:
         return mutual_info_classif(X, y, random_state=seed)
 
     return {
-        "MIFeatureSelector (auto)": MIFeatureSelector(random_state=seed),
+        "MIFeatureSelector (auto: masked reader)": MIFeatureSelector(random_state=seed),
+        "MIFeatureSelector (reader='refit')": MIFeatureSelector(
+            random_state=seed, reader="refit"
+        ),
         "SelectKBest(mutual_info_classif), k told": SelectKBest(mi, k=k),
         "SFS forward + LogisticRegression": SequentialFeatureSelector(
             LogisticRegression(), n_features_to_select="auto", tol=0.01

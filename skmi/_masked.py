@@ -68,6 +68,7 @@ CANDIDATES = (
     "masked network",
     "masked HistGradientBoostingClassifier",
     "masked LogisticRegression",
+    "LinearDiscriminantAnalysis (marginalised)",
 )
 
 
@@ -160,6 +161,7 @@ class _Part:
         self.network = None  # the trained weights
         self.trees = None
         self.linear = None
+        self.gaussian = None
 
 
 class MaskedReader:
@@ -213,6 +215,9 @@ class MaskedReader:
         )
         for part, (trees, linear) in zip(parts, fitted, strict=True):
             part.trees, part.linear = trees, linear
+            part.gaussian = _ClassGaussians(
+                part.standardised[part.rows], problem.y_index[part.rows], n_classes
+            )
         return self
 
     def _train_networks(self) -> None:
@@ -319,7 +324,8 @@ class MaskedReader:
         with_nan = np.where(shown, X, np.nan)
         trees = posterior(part.trees, with_nan, labels, self.log_prior)
         linear = posterior(part.linear, inputs, labels, self.log_prior)
-        return [network, trees, linear]
+        gaussian = part.gaussian.posterior(X, np.flatnonzero(shown), self.log_prior)
+        return [network, trees, linear, gaussian]
 
 
 def _member(part, y_index, n_classes, atom_of_column, n_atoms, widths, fraction, patience):
@@ -416,6 +422,37 @@ def _fit_sklearn_candidates(X, y, atom_of_column, n_atoms, seed):
         trees.fit(tree_X, tree_y)
     linear = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(linear_X, tree_y)
     return trees, linear
+
+
+class _ClassGaussians:
+    """Class-conditional Gaussians with one shared covariance (linear discriminant
+    analysis, Ledoit-Wolf shrinkage) fitted once; any column set is read exactly by
+    marginalising them: the set's block of the means and the covariance. So this
+    candidate needs no masks, and reads each set as an LDA fitted on it would (up to
+    the shrinkage, estimated once on every column)."""
+
+    def __init__(self, X, y, n_classes: int):
+        from sklearn.covariance import ledoit_wolf
+
+        self.means = np.zeros((n_classes, X.shape[1]))
+        present = np.bincount(y, minlength=n_classes) > 0
+        for k in np.flatnonzero(present):
+            self.means[k] = X[y == k].mean(0)
+        self.present = present
+        centred = X - self.means[y]
+        self.covariance = ledoit_wolf(centred, assume_centered=True)[0]
+
+    def posterior(self, X, columns, log_prior) -> np.ndarray:
+        """q(k|x) from the columns at ``columns`` (positions), under the scored data's
+        class prior."""
+        logits = np.zeros((len(X), len(self.means)))
+        if len(columns):
+            means = self.means[:, columns]
+            block = self.covariance[np.ix_(columns, columns)]
+            solved = np.linalg.solve(block, means.T)  # (columns, classes)
+            logits = X[:, columns] @ solved - 0.5 * np.sum(means * solved.T, axis=1)
+        logits = np.where(self.present, logits, -np.inf)
+        return np.exp(pmi_from_logits(logits, log_prior) + log_prior)
 
 
 def _subsample(rows, seed: int) -> np.ndarray:
