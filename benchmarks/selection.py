@@ -51,9 +51,7 @@ def selectors(k: int, seed: int) -> dict:
 
     return {
         "MIFeatureSelector (auto: masked reader)": MIFeatureSelector(random_state=seed),
-        "MIFeatureSelector (reader='refit')": MIFeatureSelector(
-            random_state=seed, reader="refit"
-        ),
+        "MIFeatureSelector (reader='refit')": MIFeatureSelector(random_state=seed, reader="refit"),
         "SelectKBest(mutual_info_classif), k told": SelectKBest(mi, k=k),
         "SFS forward + LogisticRegression": SequentialFeatureSelector(
             LogisticRegression(), n_features_to_select="auto", tol=0.01

@@ -60,7 +60,7 @@ _PATIENCE_EPOCHS, _PATIENCE_STEPS = 20, 5000
 _TRAIN_READ_ROWS = 1000
 # The boosted trees: more rounds and leaves than the defaults, since one model stands
 # for p(y | x_S) of every set S (early stopping on masked held-out copies picks).
-_TREE_ITERATIONS, _TREE_LEAVES = 300, 63
+_TREE_ITERATIONS, _TREE_LEAVES, _TREE_LEAF_ROWS = 300, 63, 20
 # Whether the trees and the linear model also see every training row once unmasked.
 _UNMASKED_COPY = False
 
@@ -411,8 +411,12 @@ def _fit_sklearn_candidates(X, y, atom_of_column, n_atoms, seed):
         )
 
     tree_X, linear_X, tree_y = masked(fit_rows)
+    # a leaf holds as many distinct rows as the default's 20: copies of one row count once
     trees = HistGradientBoostingClassifier(
-        max_iter=_TREE_ITERATIONS, max_leaf_nodes=_TREE_LEAVES, random_state=seed
+        max_iter=_TREE_ITERATIONS,
+        max_leaf_nodes=_TREE_LEAVES,
+        min_samples_leaf=_TREE_LEAF_ROWS * copies,
+        random_state=seed,
     )
     if len(valid_rows):
         valid_X, _, valid_y = masked(valid_rows)
