@@ -80,6 +80,7 @@ def test_a_masked_reading_finds_an_xor_pair_and_reads_noise_as_nothing():
         "masked network",
         "masked HistGradientBoostingClassifier",
         "masked LogisticRegression",
+        "LinearDiscriminantAnalysis (marginalised)",
     }
     for half in ("x", "z"):
         assert info.alone[half].mi < 0.05
@@ -151,3 +152,25 @@ def test_a_masked_selector_takes_its_stopping_decision_on_refitted_readings():
     # the kept set's information is a refitted reading (its candidates' names)
     assert "masked network" not in selector.mi_.weights
     assert 0 < selector.mi_.mi <= selector.mi_.entropy
+
+
+def test_the_marginalised_gaussians_read_a_set_as_lda_fitted_on_it():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from skmi._masked import _ClassGaussians
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 2000)
+    X = rng.normal(size=(2000, 4)) + np.array([[0.0, 1, 0, 2], [1, 0, 0, 0], [0, 0, 1, -1]])[y]
+    log_prior = np.log(np.bincount(y) / len(y))
+    gaussians = _ClassGaussians(X, y, 3)
+    for columns in ([0, 1, 2, 3], [1, 3], [2]):
+        lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").fit(X[:, columns], y)
+        expected = lda.predict_proba(X[:, columns])
+        read = gaussians.posterior(X, np.array(columns), log_prior)
+        # the shrinkage (estimated once on every column, here on the set's) differs
+        assert np.abs(read - expected).mean() < 0.005
+        assert np.abs(read - expected).max() < 0.03
+    assert np.allclose(
+        gaussians.posterior(X, np.array([], dtype=int), log_prior), np.exp(log_prior)
+    )
