@@ -474,20 +474,21 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             """Refitted readings of these sets (the all-features one first, once)."""
             if "everything" not in confirmed:
                 confirmed["everything"] = exact.first(list(range(d)))[0]
-            wanted = [tuple(s) for s in sets if tuple(s) not in confirmed]
-            for key, result in zip(wanted, exact(wanted, n_jobs=self.n_jobs), strict=True):
-                confirmed[key] = result
+            wanted = list(dict.fromkeys(tuple(s) for s in sets if tuple(s) not in confirmed))
+            if wanted:
+                for key, result in zip(wanted, exact(wanted, n_jobs=self.n_jobs), strict=True):
+                    confirmed[key] = result
             return [confirmed[tuple(s)] for s in sets]
 
         def change_of(before, rest, left):
             names = [columns[c] for c in rest]
             return conditional(before, left, splits, names, confidence=self.confidence)
 
-        def losing(rest, left, change):
+        def losing(rest, left, change, base):
             """Whether the drop loses information: this step's change, or everything
-            dropped so far, I(X_dropped; Y | X_rest) (small losses add up), clearly
-            above 0; and that loss."""
-            lost = change_of(everything, rest, left)
+            dropped so far, I(X_dropped; Y | X_rest) against ``base``, the all-features
+            reading (small losses add up), clearly above 0; and that loss."""
+            lost = change_of(base, rest, left)
             if target != "auto":  # a number of features was asked for: no stopping rule
                 return change.ci[0] > 0, lost
             return change.ci[0] > 0 or lost.ci[0] > 0, lost
@@ -506,7 +507,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             )
             return change.ci[0] > 0 or lost.ci[0] > 0, left_before, left, change, lost
 
-        def step(j, left, change, lost, ranked, stopped, reader="masked" if masked else "refit"):
+        def step(j, left, change, lost, ranked, stopped, reader):
             return {
                 "dropped": columns[j],
                 "mi": left.mi,
@@ -521,49 +522,98 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             }
 
         path = []
-        queue = []  # features of the last full ranking not yet dropped, least unique first
         floor = 1 if target == "auto" else target
-        while len(kept) > floor:
-            if not queue:  # every remaining feature's unique information, one batch
-                rests = [[c for c in kept if c != j] for j in kept]
-                lefts = read(rests, n_jobs=self.n_jobs)
-                changes = [change_of(current, r, x) for r, x in zip(rests, lefts, strict=True)]
-                order = np.argsort([change.mi for change in changes], kind="stable")
-                first, left, change = order[0], lefts[order[0]], changes[order[0]]
-                loses, lost = losing(rests[first], left, change)
-                if target == "auto" and loses and masked:
-                    # a masked reading may read a drop's loss high (a column that copies
-                    # another, read without it): the decision is taken on refitted ones
-                    loses, before, exact_left, change, lost = confirm(kept, rests[first])
-                    path.append(step(kept[first], exact_left, change, lost, True, loses, "refit"))
-                    if loses:
-                        current = before
+
+        def eliminate(kept, current, read, masked, base):
+            """Backward elimination from ``kept`` (read as ``current``) with the reader
+            ``read`` (``base``: its all-features reading): the features kept and the
+            last reading."""
+            label = "masked" if masked else "refit"
+            queue = []  # features of the last full ranking not yet dropped, least unique first
+            while len(kept) > floor:
+                if not queue:  # every remaining feature's unique information, one batch
+                    rests = [[c for c in kept if c != j] for j in kept]
+                    lefts = read(rests, n_jobs=self.n_jobs)
+                    changes = [change_of(current, r, x) for r, x in zip(rests, lefts, strict=True)]
+                    order = np.argsort([change.mi for change in changes], kind="stable")
+                    first, left, change = order[0], lefts[order[0]], changes[order[0]]
+                    loses, lost = losing(rests[first], left, change, base)
+                    if target == "auto" and loses and masked:
+                        # a masked reading may read a drop's loss high (a column that copies
+                        # another, read without it): the decision is taken on refitted ones
+                        loses, before, exact_left, change, lost = confirm(kept, rests[first])
+                        path.append(
+                            step(kept[first], exact_left, change, lost, True, loses, "refit")
+                        )
+                        if loses:
+                            current = before
+                            break
+                        queue = [kept[i] for i in order[1:]]
+                        kept, current = rests[first], left
+                        continue
+                    if target == "auto" and loses:  # dropping it would lose information
+                        path.append(step(kept[first], left, change, lost, True, True, label))
                         break
+                    path.append(step(kept[first], left, change, lost, True, False, label))
                     queue = [kept[i] for i in order[1:]]
                     kept, current = rests[first], left
                     continue
-                if target == "auto" and loses:  # dropping it would lose information
-                    path.append(step(kept[first], left, change, lost, True, True))
-                    break
-                path.append(step(kept[first], left, change, lost, True, False))
-                queue = [kept[i] for i in order[1:]]
-                kept, current = rests[first], left
-                continue
-            # the next features of that ranking: the sets left by dropping them one after
-            # another, read at once; the drops are taken in order while each loses
-            # nothing clear, as one reading at a time would take them
-            chain = queue[: len(kept) - floor]
-            sets = [[c for c in kept if c not in chain[: i + 1]] for i in range(len(chain))]
-            lefts = read(sets, n_jobs=self.n_jobs)
-            for j, rest, left in zip(chain, sets, lefts, strict=True):
-                change = change_of(current, rest, left)
-                loses, lost = losing(rest, left, change)
-                if loses:  # the ranking may be stale: rank the remaining features
-                    queue = []
-                    break
-                path.append(step(j, left, change, lost, False, False))
-                kept, current = rest, left
-                queue.remove(j)
+                # the next features of that ranking: the sets left by dropping them one after
+                # another, read at once; the drops are taken in order while each loses
+                # nothing clear, as one reading at a time would take them
+                chain = queue[: len(kept) - floor]
+                sets = [[c for c in kept if c not in chain[: i + 1]] for i in range(len(chain))]
+                lefts = read(sets, n_jobs=self.n_jobs)
+                for j, rest, left in zip(chain, sets, lefts, strict=True):
+                    change = change_of(current, rest, left)
+                    loses, lost = losing(rest, left, change, base)
+                    if loses:  # the ranking may be stale: rank the remaining features
+                        queue = []
+                        break
+                    path.append(step(j, left, change, lost, False, False, label))
+                    kept, current = rest, left
+                    queue.remove(j)
+            return kept, current
+
+        def lost_by(drops):
+            """The set left by these drops, its refitted reading and what it lost
+            against all the features (refitted)."""
+            rest = [c for c in range(d) if c not in drops]
+            if not drops:
+                return rest, confirmed["everything"], None
+            left = refitted([rest])[0]
+            names = [columns[c] for c in rest]
+            lost = conditional(
+                confirmed["everything"], left, splits, names, confidence=self.confidence
+            )
+            return rest, left, lost
+
+        def recheck():
+            """Whether the masked drops together lost information that refitted
+            readings show (each drop may read too little to show on the masked
+            readings); if so, the longest run of the drops, in their order, that loses
+            nothing clear (a search over the prefixes), the path cut back to it."""
+            refitted([])  # the refitted all-features reading, once
+            taken = [columns.index(entry["dropped"]) for entry in path if not entry["stopped"]]
+            rest, left, lost = lost_by(taken)
+            if lost is None or lost.ci[0] <= 0:
+                return rest, left, False
+            good, bad = 0, len(taken)
+            while bad - good > 1:
+                middle = (good + bad) // 2
+                if lost_by(taken[:middle])[2].ci[0] > 0:
+                    bad = middle
+                else:
+                    good = middle
+            del path[good:]
+            rest, left, _ = lost_by(taken[:good])
+            return rest, left, True
+
+        kept, current = eliminate(kept, current, read, masked, everything)
+        if masked and target == "auto":
+            kept, current, cut_back = recheck()
+            if cut_back:  # from there on, every set refitted
+                kept, current = eliminate(kept, current, exact, False, confirmed["everything"])
         if masked:  # the kept set's information as a refitted reading
             current = refitted([kept])[0]
         self.support_ = np.zeros(d, dtype=bool)
