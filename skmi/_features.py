@@ -286,7 +286,15 @@ class _MaskedReadings:
         groups,
         *,
         n_jobs=None,
+        only=None,
     ):
+        # ``only``: positions of the columns to train on (all: None); sets are still
+        # given by positions in X
+        self.position = None
+        if only is not None:
+            X = X.iloc[:, list(only)] if is_frame(X) else X[:, list(only)]
+            columns = [columns[c] for c in only]
+            self.position = {c: i for i, c in enumerate(only)}
         seed = check_random_state(random_state).randint(2**31 - 1)
         self.problem = _prepared(
             X,
@@ -309,11 +317,21 @@ class _MaskedReadings:
     def first(self, columns) -> tuple:
         """The estimate of the columns (all of them, first), and its splits."""
         self.reader = MaskedReader(self.problem, self.atoms, **self.options).fit()
-        return self.reader.read([columns])[0], self.problem.splits
+        return self.reader.read(self._local([columns]))[0], self.problem.splits
 
     def __call__(self, column_sets, *, n_jobs=None) -> list:
         """Per column set (positions): its estimate."""
-        return self.reader.read(column_sets)
+        return self.reader.read(self._local(column_sets))
+
+    @property
+    def width(self) -> int:
+        """How many columns the masked candidates were trained on."""
+        return len(self.problem.X.columns) if is_frame(self.problem.X) else self.problem.X.shape[1]
+
+    def _local(self, column_sets) -> list:
+        if self.position is None:
+            return column_sets
+        return [[self.position[c] for c in columns] for columns in column_sets]
 
 
 def _groups(groups, columns) -> dict:
@@ -531,6 +549,13 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             label = "masked" if masked else "refit"
             queue = []  # features of the last full ranking not yet dropped, least unique first
             while len(kept) > floor:
+                if masked and 2 * len(kept) <= read.width:
+                    # a masked reader reads small sets of many columns least well (they
+                    # are the rarest masks): trained again on the kept columns, it
+                    # reads the sets left of them as it read the wide ones
+                    read = _MaskedReadings(*settings, None, n_jobs=self.n_jobs, only=kept)
+                    current = read.first(kept)[0]
+                    queue = []
                 if not queue:  # every remaining feature's unique information, one batch
                     rests = [[c for c in kept if c != j] for j in kept]
                     lefts = read(rests, n_jobs=self.n_jobs)

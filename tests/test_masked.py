@@ -138,7 +138,17 @@ def test_reader_is_checked():
         MIFeatureSelector(reader=None).fit(frame, y)
 
 
-def test_a_masked_selector_takes_its_stopping_decision_on_refitted_readings():
+def test_a_masked_selector_takes_its_stopping_decision_on_refitted_readings(monkeypatch):
+    from skmi._masked import MaskedReader
+
+    widths = []
+    fit = MaskedReader.fit
+
+    def counted(self):
+        widths.append(len(self.atoms))
+        return fit(self)
+
+    monkeypatch.setattr(MaskedReader, "fit", counted)
     rng = np.random.default_rng(0)
     n = 1200
     X = rng.normal(size=(n, 5))
@@ -149,6 +159,8 @@ def test_a_masked_selector_takes_its_stopping_decision_on_refitted_readings():
     assert path[-1]["stopped"] and path[-1]["reader"] == "refit"
     assert path[-1]["change_ci"][0] > 0
     assert all(step["reader"] == "masked" for step in path[:-1])
+    # trained on the 5 columns, and again on the 2 kept ones (at most half of them)
+    assert widths == [5, 2]
     # the kept set's information is a refitted reading (its candidates' names)
     assert "masked network" not in selector.mi_.weights
     assert 0 < selector.mi_.mi <= selector.mi_.entropy
