@@ -402,9 +402,19 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         Features of a step read in parallel (joblib): the candidates other than the
         networks.
     batch_networks : bool or "auto", default="auto"
-        Train the networks of a step's readings (all folds and sizes) together, as one
-        batched network (as in [`estimate_mi`][skmi.estimate_mi]); False trains each
-        reading's own.
+        Train the networks of a step's refitted readings (all folds and sizes)
+        together, as one batched network (as in [`estimate_mi`][skmi.estimate_mi]);
+        False trains each reading's own.
+    reader : {"auto", "masked", "refit"}, default="auto"
+        How the column sets are read (as for
+        [`feature_information`][skmi.feature_information]); "auto" is "masked" with the
+        default candidates. The masked selector trains its reader again on the kept
+        columns whenever they are at most half of those it was trained on (small sets
+        of many columns are its rarest masks). Every stopping decision is taken again on
+        refitted readings, and the kept set's loss against all the features is
+        refitted at the end: where the drops together lost information, the
+        selector goes back to the longest run of its drops that did not, and goes on
+        refitting from there. ``mi_`` is a refitted reading.
 
     Attributes
     ----------
@@ -418,8 +428,9 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         and ``change_ci`` (the dropped feature's unique information, the information the
         step lost), ``lost`` and ``lost_ci`` (what every drop so far lost, against all
         the features), ``ranked`` (True when every remaining feature was read at that
-        step, False when the feature was the next of the last ranking) and ``stopped``
-        for the step that was not taken.
+        step, False when the feature was the next of the last ranking), ``stopped`` for
+        the step that was not taken, and ``reader``: whose readings the step was taken
+        on ("masked" or "refit").
 
     Examples
     --------
