@@ -396,7 +396,6 @@ def _fit_sklearn_candidates(X, y, atom_of_column, n_atoms, seed):
     cells at the mean, with the visibility indicators) on masked copies of the rows;
     the trees stop early on masked copies of held-out rows (copies of one row never
     on both sides)."""
-    torch.set_num_threads(1)  # in a joblib worker: one thread each
     copies = int(np.clip(_MAX_COPIED_ROWS // max(len(y), 1), 2, _COPIES))
     generator = torch.Generator().manual_seed(seed + 2)
     fit_rows, valid_rows = _validation_split(y, 0.1, seed)

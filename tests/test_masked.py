@@ -186,3 +186,14 @@ def test_the_marginalised_gaussians_read_a_set_as_lda_fitted_on_it():
     assert np.allclose(
         gaussians.posterior(X, np.array([], dtype=int), log_prior), np.exp(log_prior)
     )
+
+
+def test_n_jobs_fits_the_parts_in_parallel_with_the_same_result():
+    frame, y = _xor_with_noise(n=500)
+    threads = torch.get_num_threads()
+    one = feature_information(frame, y, random_state=1, reader="masked")
+    two = feature_information(frame, y, random_state=1, reader="masked", n_jobs=2)
+    assert torch.get_num_threads() == threads  # the user's setting is left alone
+    for name in one.names:
+        assert one.unique[name].mi == pytest.approx(two.unique[name].mi, abs=1e-9)
+        assert one.alone[name].ci == pytest.approx(two.alone[name].ci, abs=1e-9)
