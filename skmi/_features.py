@@ -409,7 +409,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         How the column sets are read (as for
         [`feature_information`][skmi.feature_information]); "auto" is "masked" with the
         default candidates. The masked selector trains its reader again on the kept
-        columns whenever they are at most half of those it was trained on (small sets
+        columns whenever they are at most a quarter of those it was trained on (small sets
         of many columns are its rarest masks). Every stopping decision is taken again on
         refitted readings, and the kept set's loss against all the features is
         refitted at the end: where the drops together lost information, the
@@ -560,7 +560,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
             label = "masked" if masked else "refit"
             queue = []  # features of the last full ranking not yet dropped, least unique first
             while len(kept) > floor:
-                if masked and 2 * len(kept) <= read.width:
+                if masked and 4 * len(kept) <= read.width:
                     # a masked reader reads small sets of many columns least well (they
                     # are the rarest masks): trained again on the kept columns, it
                     # reads the sets left of them as it read the wide ones
