@@ -19,8 +19,8 @@ RARE = ("rare_separable", "rare_nearly_separable", "several_rare")
 
 
 def with_sample_cut(frame: pd.DataFrame) -> pd.Series:
-    """Whether each interval would cover with its top cut at the sample's H(Y) (the rule
-    before issue 23), the rest of it unchanged."""
+    """Whether each interval would cover with its top cut at the sample's H(Y) (the
+    earlier rule), the rest of it unchanged."""
     top = frame[["ci_high", "entropy"]].min(axis=1)
     return ((frame.ci_low <= frame.truth) & (frame.truth <= top)).astype(float)
 
@@ -87,7 +87,7 @@ def main(argv=None):
         f"# estimate_mi: two runs of mi_accuracy.py compared\n\nCommand: `{command}`\n\n"
         + table.to_markdown(index=False, floatfmt=".4f")
         + "\n\nCoverage with the top cut at the sample's H(Y): the same intervals with the "
-        "rule before issue 23 applied to them.\n\n## The rare-class tasks of the new run\n\n"
+        "earlier rule applied to them.\n\n## The rare-class tasks of the new run\n\n"
         + per_rare_task(pd.read_csv(args.new)).to_markdown(index=False, floatfmt=".4f")
         + "\n"
     )

@@ -12,9 +12,13 @@ MathJax has typeset it. A page fails when it shows
 - a script, stylesheet or font loaded from the network (the site must work offline).
 
 Screenshots of the main pages are saved to ``--screenshots`` (default: SITE/_screenshots).
+With ``--readme README.md`` the README is rendered as a code host shows it (Python-Markdown,
+tables and fenced code, links relative to the repository), checked the same way, its
+links against the repository's files, and saved as ``README.png``.
 
 Needs Chromium and its driver (Debian: ``apt-get install chromium chromium-driver``) and
-``pip install selenium``. Usage: python scripts/check_docs.py SITE [--screenshots DIR]
+``pip install selenium``.
+Usage: python scripts/check_docs.py SITE [--screenshots DIR] [--readme README.md]
 """
 
 from __future__ import annotations
@@ -115,10 +119,43 @@ def check_page(driver, page: Path, site: Path) -> list[str]:
     return sorted(set(problems))
 
 
+_README_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><base href="{base}"><title>README</title>
+<style>
+body {{ font: 16px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; }}
+article {{ max-width: 980px; margin: 32px auto; padding: 0 32px; }}
+pre {{ background: #f6f8fa; padding: 16px; overflow: auto; font-size: 13.6px; }}
+code {{ font-family: ui-monospace, Menlo, Consolas, monospace; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #d0d7de; padding: 6px 13px; }}
+</style></head><body><article>{body}</article></body></html>
+"""
+
+
+def render_readme(readme: Path) -> str:
+    """The README as an HTML page whose relative links resolve in the repository."""
+    import markdown  # installed with mkdocs
+
+    body = markdown.markdown(readme.read_text(), extensions=["tables", "fenced_code"])
+    return _README_PAGE.format(base=readme.resolve().parent.as_uri() + "/", body=body)
+
+
+def check_readme(driver, readme: Path, shots: Path) -> list[str]:
+    """Check the rendered README like a page of the site and save its screenshot."""
+    page = shots / "README.html"
+    page.write_text(render_readme(readme))
+    problems = check_page(driver, page, readme.resolve().parent)
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1280, min(max(int(height), 800), 12000))
+    driver.save_screenshot(str(shots / "README.png"))
+    driver.set_window_size(1280, 1600)
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--readme", type=Path, default=None)
     args = parser.parse_args(argv)
     site = args.site.resolve()
     shots = (args.screenshots or site / "_screenshots").resolve()
@@ -139,6 +176,10 @@ def main(argv=None) -> int:
             print(f"{name}: {status}")
             for problem in problems:
                 print(f"    {problem}")
+            failures += bool(problems)
+        if args.readme is not None:
+            problems = check_readme(driver, args.readme, shots)
+            print(f"{args.readme} (rendered): {'ok' if not problems else problems}")
             failures += bool(problems)
     finally:
         driver.quit()
