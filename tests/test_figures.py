@@ -32,7 +32,7 @@ DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.]*\d)")
 # (file, a phrase that starts the paragraph): quoted figures that must be marked
 MUST_BE_MARKED = [
     ("README.md", "| question | result | page |"),
-    ("README.md", "The demo trains on the digits"),
+    ("README.md", "The demo trains on digits"),
     ("docs/index.md", "What skmi gives"),
     ("docs/benchmarks/index.md", "| question | headline | group |"),
     ("docs/benchmarks/groups/mi-accuracy/index.md", "Headline:"),
