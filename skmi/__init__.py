@@ -4,6 +4,7 @@ from skmi import datasets, exceptions, metrics
 from skmi._classifier import MIClassifier
 from skmi._estimate import MIEstimate, default_estimators, estimate_mi
 from skmi._features import FeatureInformation, MIFeatureSelector, feature_information
+from skmi._independence import IndependenceTest, independence_test
 from skmi._loss import PCSoftmaxLoss
 from skmi._scorer import MIScorer
 
@@ -11,6 +12,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "FeatureInformation",
+    "IndependenceTest",
     "MIClassifier",
     "MIEstimate",
     "MIFeatureSelector",
@@ -21,6 +23,7 @@ __all__ = [
     "estimate_mi",
     "exceptions",
     "feature_information",
+    "independence_test",
     "metrics",
     "__version__",
 ]

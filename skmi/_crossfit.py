@@ -30,6 +30,9 @@ _AUTO_REPEAT_ROWS = 1000
 _MAX_REPEATS = 3
 # The mixture weights are fitted on at most this many rows (EM costs n x candidates).
 _MIXTURE_ROWS = 200_000
+# The prior's weight in the forced mixture of the interval's resolution: a floor under
+# the candidates' zero probabilities (a reading is then at least log of it per sample).
+_FORCED_PRIOR_WEIGHT = 1e-3
 
 
 @dataclass
@@ -276,6 +279,21 @@ class Readings:
             columns = columns[rows]
             sample_weight = None if sample_weight is None else sample_weight[rows]
         return _em_mixture_weights(columns, sample_weight=sample_weight)
+
+    def forced_weights(self, y_index, prior, rng, sample_weight=None) -> np.ndarray:
+        """Mixture weights (prior first) with the prior's weight held at
+        ``_FORCED_PRIOR_WEIGHT``: the candidates must read, the prior only floors their
+        zero probabilities (the interval's resolution, see `summarise`)."""
+        proba = self.mean_proba()
+        true = proba[:, np.arange(len(y_index)), y_index]  # (candidates, n)
+        floor = _FORCED_PRIOR_WEIGHT
+        columns = ((1 - floor) * true + floor * prior[y_index][None, :]).T
+        if len(columns) > _MIXTURE_ROWS:
+            rows = rng.choice(len(columns), _MIXTURE_ROWS, replace=False)
+            columns = columns[rows]
+            sample_weight = None if sample_weight is None else sample_weight[rows]
+        candidates = _em_mixture_weights(columns, sample_weight=sample_weight)
+        return np.concatenate([[floor], (1 - floor) * candidates])
 
     def mixture_pmi(self, weights, prior) -> np.ndarray:
         """``log q(k|x) - log pi_k`` of the mixture, for every sample and class."""

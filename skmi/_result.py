@@ -147,6 +147,8 @@ class MIEstimate:
     given_mi: float = None
     # the extrapolation's per-sample learning curve (full - half size), for pairing
     _curve: np.ndarray = field(default=None, repr=False)
+    # the forced mixture's reading (the interval's resolution), for pairing
+    _forced: object = field(default=None, repr=False)
 
     @property
     def mi_bits(self) -> float:
@@ -214,63 +216,38 @@ def summarise(
     n, n_classes = len(y_index), len(labels)
     log_prior = empirical_log_prior(y_index, n_classes, w)
     prior = np.exp(log_prior)
+    z = float(norm.ppf(0.5 + confidence / 2))
     weights = full.mixture_weights(y_index, prior, rng, w)
+    half_weights = half.mixture_weights(y_index, prior, rng, w) if extrapolate else None
+    reading = _read(full, half, weights, half_weights, y_index, prior, splits, z, w)
     pmi_table = full.mixture_pmi(weights, prior)
-    pmi_full = pmi_table[np.arange(n), y_index]
-    lower_bound = avg(pmi_full)
-    full_repeats = full.repeat_pmi(weights, y_index, prior)
-    repeat_readings = np.asarray([avg(pmi) for pmi in full_repeats])
-    if extrapolate:
-        half_weights = half.mixture_weights(y_index, prior, rng, w)
-        pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
-        # The learning curve is that of one model: with repeated cross-fitting the
-        # averaged probabilities are an ensemble of the repetitions' models, and the
-        # half-size ensemble's members, trained on different halves, together see most
-        # of the data, which flattens full - half (on 20 classes in 300 rows it hid
-        # two thirds of the gap). So both sizes are read per repetition (one model per
-        # sample) and extrapolated; the estimate never falls below the ensemble's
-        # own reading, itself a lower bound in expectation.
-        half_repeats = half.repeat_pmi(half_weights, y_index, prior)
-        single_full = full.single_model_mean(full_repeats)
-        single_half = half.single_model_mean(half_repeats)
-        if single_full is None or single_half is None:  # one repetition: the same thing
-            single_full, single_half = pmi_full, pmi_half
-        repeat_differences = repeat_readings - np.asarray([avg(pmi) for pmi in half_repeats])
-        curve_start = avg(single_full)  # what one model reads, where the curve starts
-        curve = single_full - single_half
-        shrunk, correction_se, raw_correction = _shrunk_correction(curve, repeat_differences, w)
-        correction = max(curve_start + shrunk - lower_bound, 0.0)
-        if correction > 0:
-            scale = shrunk / raw_correction if raw_correction > 0 else 0.0
-            values = single_full + scale * (single_full - single_half)
-        else:
-            values = pmi_full
-    else:
-        correction = correction_se = raw_correction = 0.0
-        curve_start = lower_bound
-        values = pmi_full
-        curve = None
-    raw_mi = lower_bound + correction
-    fold_raw = np.array([avg(values, test) for _, test in splits])
-    spread = _spread(values, repeat_readings, fold_raw, w)
+    pmi_full, lower_bound, values = reading.pmi, reading.lower_bound, reading.values
+    correction, raw_mi, curve = reading.correction, reading.raw_mi, reading.curve
+    correction_se, spread = reading.correction_se, reading.spread
+    fold_raw = reading.fold_raw
+    raw_ci = (reading.bottom, reading.top)
     stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
     entropy = float(-(prior * log_prior).sum())
-    z = float(norm.ppf(0.5 + confidence / 2))
-    # The 1/n extrapolation adds the curve's `correction` once; a gap falling like 1/n^a
-    # adds correction / (2^a - 1): a third of it for a = 2, 2.41 times it for a = 1/2.
-    # The upper end takes the slowest curve and the top of the correction's own
-    # interval (a flat learning curve between n/2 and n may hide a gap), the lower end
-    # the fastest curve and the applied, shrunk correction; neither below the
-    # ensemble's reading.
-    if extrapolate:
-        top = max(raw_correction + z * correction_se, 0.0) / (2 ** _EXPONENT_RANGE[0] - 1)
-        bottom = shrunk / (2 ** _EXPONENT_RANGE[1] - 1)
-        raw_ci = (
-            max(curve_start + bottom, lower_bound) - z * math.hypot(spread, correction_se),
-            max(curve_start + top, lower_bound) + z * spread,
-        )
-    else:
-        raw_ci = (raw_mi - z * spread, raw_mi + z * spread)
+    # The resolution: what the data cannot rule out. The mixture may put all its weight
+    # on the prior (it reads exactly 0 where no candidate beats it), and then the
+    # interval above would be [0, 0]: as if finite data could show I(X;Y) = 0. The
+    # candidates forced to read (the prior only a floor) lose what learning costs them
+    # at this n (held out, their reading is I minus that cost), and their learning
+    # curve from n/2 to n gives the cost back: the top of their extrapolated reading is
+    # the most information the candidates could have missed.
+    subsample = np.random.default_rng(0)  # (rows for EM past 200,000; rng left as it was)
+    forced = _read(
+        full,
+        half,
+        full.forced_weights(y_index, prior, subsample, w),
+        half.forced_weights(y_index, prior, subsample, w) if extrapolate else None,
+        y_index,
+        prior,
+        splits,
+        z,
+        w,
+    )
+    raw_ci = (raw_ci[0], max(raw_ci[1], forced.top, resolution_floor(n, n_classes, z)))
     active = []
     mi = _within(raw_mi, 0.0, entropy, "mi", active)
     counts = np.bincount(y_index, minlength=n_classes)
@@ -329,7 +306,147 @@ def summarise(
         y_index=y_index,
         pointwise=values,
         _curve=curve,
+        _forced=forced,
     )
+
+
+@dataclass
+class _Reading:
+    """One mixture's held-out reading, its extrapolation and the interval's raw ends."""
+
+    pmi: np.ndarray  # the mixture's pointwise MI of each sample's class
+    lower_bound: float  # its mean: the plain held-out reading
+    values: np.ndarray  # each sample's value of the estimate (pmi plus the correction)
+    curve: np.ndarray | None  # full - half, per sample (None without extrapolation)
+    correction: float
+    correction_se: float
+    spread: float
+    fold_raw: np.ndarray
+    raw_mi: float
+    bottom: float
+    top: float
+
+
+def _read(full, half, weights, half_weights, y_index, prior, splits, z, w) -> _Reading:
+    """The reading of the mixture with these weights (``half_weights`` None: no
+    extrapolation), the same code for the estimate and for its resolution."""
+
+    def avg(values, rows=None):
+        return _mean(values, w, rows)
+
+    n = len(y_index)
+    pmi_full = full.mixture_pmi(weights, prior)[np.arange(n), y_index]
+    lower_bound = avg(pmi_full)
+    full_repeats = full.repeat_pmi(weights, y_index, prior)
+    repeat_readings = np.asarray([avg(pmi) for pmi in full_repeats])
+    if half_weights is not None:
+        pmi_half = half.mixture_pmi(half_weights, prior)[np.arange(n), y_index]
+        # The learning curve is that of one model: with repeated cross-fitting the
+        # averaged probabilities are an ensemble of the repetitions' models, and the
+        # half-size ensemble's members, trained on different halves, together see most
+        # of the data, which flattens full - half (on 20 classes in 300 rows it hid
+        # two thirds of the gap). So both sizes are read per repetition (one model per
+        # sample) and extrapolated; the estimate never falls below the ensemble's
+        # own reading, itself a lower bound in expectation.
+        half_repeats = half.repeat_pmi(half_weights, y_index, prior)
+        single_full = full.single_model_mean(full_repeats)
+        single_half = half.single_model_mean(half_repeats)
+        if single_full is None or single_half is None:  # one repetition: the same thing
+            single_full, single_half = pmi_full, pmi_half
+        repeat_differences = repeat_readings - np.asarray([avg(pmi) for pmi in half_repeats])
+        curve_start = avg(single_full)  # what one model reads, where the curve starts
+        curve = single_full - single_half
+        shrunk, correction_se, raw_correction = _shrunk_correction(curve, repeat_differences, w)
+        correction = max(curve_start + shrunk - lower_bound, 0.0)
+        if correction > 0:
+            scale = shrunk / raw_correction if raw_correction > 0 else 0.0
+            values = single_full + scale * (single_full - single_half)
+        else:
+            values = pmi_full
+    else:
+        correction = correction_se = raw_correction = shrunk = 0.0
+        curve_start = lower_bound
+        values = pmi_full
+        curve = None
+    raw_mi = lower_bound + correction
+    fold_raw = np.array([avg(values, test) for _, test in splits])
+    spread = _spread(values, repeat_readings, fold_raw, w)
+    # The 1/n extrapolation adds the curve's `correction` once; a gap falling like 1/n^a
+    # adds correction / (2^a - 1): a third of it for a = 2, 2.41 times it for a = 1/2.
+    # The upper end takes the slowest curve and the top of the correction's own
+    # interval (a flat learning curve between n/2 and n may hide a gap), the lower end
+    # the fastest curve and the applied, shrunk correction; neither below the
+    # ensemble's reading.
+    if half_weights is not None:
+        top = max(raw_correction + z * correction_se, 0.0) / (2 ** _EXPONENT_RANGE[0] - 1)
+        bottom = shrunk / (2 ** _EXPONENT_RANGE[1] - 1)
+        low = max(curve_start + bottom, lower_bound) - z * math.hypot(spread, correction_se)
+        high = max(curve_start + top, lower_bound) + z * spread
+    else:
+        # no learning curve: a reading below 0 is the cost of learning at this n, which
+        # as much information could have paid
+        low = raw_mi - z * spread
+        high = max(raw_mi, -raw_mi) + z * spread
+    return _Reading(
+        pmi_full,
+        lower_bound,
+        values,
+        curve,
+        correction,
+        correction_se,
+        spread,
+        fold_raw,
+        raw_mi,
+        low,
+        high,
+    )
+
+
+def resolution_floor(n: float, n_classes: int, z: float) -> float:
+    """The least information an ideal test tells from 0 at n samples: where twice n
+    times the reading, chi-square with K - 1 degrees of freedom under independence (the
+    likelihood-ratio statistic of K - 1 class contrasts), passes its quantile. No
+    interval's top is below it: finite data never show I(X;Y) = 0 exactly."""
+    from scipy.stats import chi2
+
+    level = 2 * norm.cdf(z) - 1  # the interval's confidence
+    return float(chi2.ppf(level, max(n_classes - 1, 1)) / (2 * max(n, 1.0)))
+
+
+def _paired(joint, alone, plain, correction, curves, splits, z, w, signed=False):
+    """The paired difference of two readings' per-sample values and its interval's raw
+    ends: ``(difference, mean, spread, correction, correction_se, fold means, (low,
+    high))``. ``signed``: a difference below 0 (the cost of learning the extra
+    columns, where there is no learning curve) counts towards the top as well."""
+
+    def avg(values, rows=None):
+        return _mean(values, w, rows)
+
+    difference = joint - alone
+    raw = avg(difference)
+    fold_raw = np.array([avg(difference, test) for _, test in splits])
+    spread = _spread(difference, [], fold_raw, w)
+    curves = [c for c in curves if c is not None]
+    if len(curves) == 2:
+        correction_se = _weighted_se(curves[0] - curves[1], w)
+    elif curves:
+        correction_se = _weighted_se(curves[0], w)
+    else:
+        correction_se = 0.0
+    if correction != 0.0 or curves:
+        # as for one estimate: the gap may fall like 1/n^a for a in the exponent range,
+        # so the extrapolated difference may be up to 1/(2^a - 1) times the correction
+        top = max(correction + z * correction_se, 0.0) / (2 ** _EXPONENT_RANGE[0] - 1)
+        bottom = max(correction, 0.0) / (2 ** _EXPONENT_RANGE[1] - 1)
+        raw_ci = (
+            min(plain + bottom, raw) - z * math.hypot(spread, correction_se),
+            max(plain + top, raw) + z * spread,
+        )
+    else:
+        stderr = math.hypot(spread, correction / 2)
+        high = max(raw, -raw) if signed else raw
+        raw_ci = (raw - z * stderr, high + z * stderr)
+    return difference, raw, spread, correction, correction_se, fold_raw, raw_ci
 
 
 # Draws of the class frequencies for entropy_upper_limit (a fixed stream: the limit is a
@@ -487,37 +604,42 @@ def conditional(
     def avg(values, rows=None):
         return _mean(values, w, rows)
 
-    difference = joint.pointwise - alone.pointwise
-    raw = avg(difference)
-    fold_raw = np.array([avg(difference, test) for _, test in splits])
-    spread = _spread(difference, [], fold_raw, w)
-    correction = joint.correction - alone.correction
-    curves = [c for c in (joint._curve, alone._curve) if c is not None]
-    if len(curves) == 2:
-        correction_se = _weighted_se(joint._curve - alone._curve, w)
-    elif curves:
-        correction_se = _weighted_se(curves[0], w)
-    else:
-        correction_se = 0.0
-    stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
     z = float(norm.ppf(0.5 + confidence / 2))
+    difference, raw, spread, correction, correction_se, fold_raw, raw_ci = _paired(
+        joint.pointwise,
+        alone.pointwise,
+        joint.lower_bound - alone.lower_bound,
+        joint.correction - alone.correction,
+        (joint._curve, alone._curve),
+        splits,
+        z,
+        w,
+    )
+    stderr = float(math.sqrt(spread**2 + correction_se**2 + (correction / 2) ** 2))
     entropy = joint.entropy
     # the sample's reading of I(X;Y|Z) is at most what I(Z;Y) leaves of H(Y)
     ceiling = max(entropy - alone.mi, 0.0)
     active = []
     mi = _within(raw, 0.0, ceiling, "mi", active)
-    plain = joint.lower_bound - alone.lower_bound
-    if correction != 0.0 or curves:
-        # as for one estimate: the gap may fall like 1/n^a for a in the exponent range,
-        # so the extrapolated difference may be up to 1/(2^a - 1) times the correction
-        top = max(correction + z * correction_se, 0.0) / (2 ** _EXPONENT_RANGE[0] - 1)
-        bottom = max(correction, 0.0) / (2 ** _EXPONENT_RANGE[1] - 1)
-        raw_ci = (
-            min(plain + bottom, raw) - z * math.hypot(spread, correction_se),
-            max(plain + top, raw) + z * spread,
+    # the resolution, as for one estimate (`summarise`): the two forced mixtures' paired
+    # difference, and never below what an ideal test could tell from 0
+    rows = joint.n_samples if w is None else _effective_size(w)
+    top = resolution_floor(rows, len(joint.labels), z)
+    if joint._forced is not None and alone._forced is not None:
+        forced = (joint._forced, alone._forced)
+        *_, forced_ci = _paired(
+            forced[0].values,
+            forced[1].values,
+            forced[0].lower_bound - forced[1].lower_bound,
+            forced[0].correction - forced[1].correction,
+            (forced[0].curve, forced[1].curve),
+            splits,
+            z,
+            w,
+            signed=True,
         )
-    else:
-        raw_ci = (raw - z * stderr, raw + z * stderr)
+        top = max(top, forced_ci[1])
+    raw_ci = (raw_ci[0], max(raw_ci[1], top))
     ci = (
         float(np.clip(raw_ci[0], 0.0, mi)),
         float(np.clip(raw_ci[1], mi, joint.entropy_upper)),
