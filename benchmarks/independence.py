@@ -48,8 +48,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import announce, table_section, write_page
 from _weak_tasks import make_weak_task
 
-MARGINAL = {"null_binary": True, "null_table": True, "shift_0.01": False, "shift_0.02": False,
-            "shift_0.05": False, "xor_0.02": False}  # fmt: skip
+MARGINAL = {
+    "null_binary": True,
+    "null_table": True,
+    "shift_0.01": False,
+    "shift_0.02": False,
+    "shift_0.05": False,
+    "xor_0.02": False,
+}
 CONDITIONAL = {"screened_off": True, "screened_table": True, "noisy_copy": False}
 
 
@@ -75,9 +81,14 @@ def lr_model(X):
 def lr_marginal(X, y, permutations, seed) -> float:
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
     *_, p = permutation_test_score(
-        lr_model(X), X, y, scoring="neg_log_loss", cv=cv, n_permutations=permutations,
+        lr_model(X),
+        X,
+        y,
+        scoring="neg_log_loss",
+        cv=cv,
+        n_permutations=permutations,
         random_state=seed,
-    )  # fmt: skip
+    )
     return float(p)
 
 
@@ -124,9 +135,19 @@ def run(kind: str, task: str, n: int, seed: int, permutations: int, alpha: float
 
     def add(method, p, seconds):
         null = (MARGINAL if kind == "marginal" else CONDITIONAL)[task]
-        rows.append({"kind": kind, "task": task, "null": null, "n": n, "seed": seed,
-                     "method": method, "p_value": p, "rejected": float(p <= alpha),
-                     "seconds": seconds})  # fmt: skip
+        rows.append(
+            {
+                "kind": kind,
+                "task": task,
+                "null": null,
+                "n": n,
+                "seed": seed,
+                "method": method,
+                "p_value": p,
+                "rejected": float(p <= alpha),
+                "seconds": seconds,
+            }
+        )
 
     if kind == "marginal":
         X, y, _ = make_weak_task(task, n, random_state=seed)
@@ -191,7 +212,7 @@ def main(argv=None) -> None:
         "",
         *table_section(
             "Rejection rate over all sizes (null: type-I error; else power)", overall, ".4f"
-        ),  # fmt: skip
+        ),
         *table_section("Per task, n and method", table, ".4f"),
     ]
     write_page(args.out, "independence.md", lines)
