@@ -23,7 +23,14 @@ from scipy.special import expit
 from scipy.stats import norm
 
 NULL_TASKS = ("null_binary", "null_table")
-WEAK_TASKS = ("shift_0.005", "shift_0.01", "shift_0.02", "shift_0.05", "three_class_0.02", "xor_0.02")
+WEAK_TASKS = (
+    "shift_0.005",
+    "shift_0.01",
+    "shift_0.02",
+    "shift_0.05",
+    "three_class_0.02",
+    "xor_0.02",
+)
 
 
 def _binary_entropy(p):
@@ -47,9 +54,7 @@ def _three_class_mi(delta: float) -> float:
     grid = np.linspace(-9, 9, 601)
     xx, yy = np.meshgrid(grid, grid)
     points = np.column_stack([xx.ravel(), yy.ravel()])
-    logs = np.stack(
-        [norm.logpdf(points - m).sum(1) for m in _circle_means(delta)]
-    )  # (3, points)
+    logs = np.stack([norm.logpdf(points - m).sum(1) for m in _circle_means(delta)])  # (3, points)
     joint = np.exp(logs) / 3
     marginal = joint.sum(0)
     posterior = joint / np.maximum(marginal, 1e-300)

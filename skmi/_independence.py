@@ -186,7 +186,10 @@ def independence_test(
             tables = _pmi_tables(models, take(problem.X, test), labels, log_prior)
             observed = _statistic(tables, y_index[test])
             permuted = np.array(
-                [_statistic(tables, stream.permutation(y_index[test])) for _ in range(n_permutations)]
+                [
+                    _statistic(tables, stream.permutation(y_index[test]))
+                    for _ in range(n_permutations)
+                ]
             )
         else:
             clusters = _z_clusters(Z, train, test, neighbours, seed)
@@ -294,4 +297,3 @@ def _with_x_rows(rows, n_x: int, orders) -> object:
     for b, order in enumerate(orders):
         copies[b * len(rows) : (b + 1) * len(rows), :n_x] = rows[order, :n_x]
     return copies
-

@@ -51,7 +51,13 @@ class MIEstimate:
         takes a = 1): the upper end extrapolates the top of the correction's own
         interval along the slowest curve, the lower end the applied correction along
         the fastest, each widened by ``z`` times the sampling and fitting noise, so the
-        interval reaches further up than down. Then it is intersected with
+        interval reaches further up than down. The top is never below the data's
+        resolution, so no interval is ``[0, 0]``: the same top computed for the
+        candidates forced to read (the prior only a floor under their probabilities:
+        their held-out reading is I(X; Y) less what learning costs them, which their
+        learning curve gives back), and at least ``chi2_{K-1}(confidence) / (2 n)``,
+        the least information an ideal likelihood-ratio test tells from 0 at n rows.
+        The lower end stays at 0 where nothing is shown. Then it is intersected with
         ``[0, entropy_upper]``: the population's I(X; Y) lies below its H(Y), and that
         lies below ``entropy_upper`` with the interval's confidence (a cut at the
         sample's H(Y) missed the truth where a rare class is separable: 30 rare rows in

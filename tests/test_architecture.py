@@ -26,7 +26,7 @@ LAYERS = [
     {"_scorer", "_candidates", "_together"},
     {"_crossfit", "_result"},
     {"_estimate", "_masked"},
-    {"_features"},
+    {"_features", "_independence"},
     {"metrics", "datasets", "plotting", "exceptions"},
     {"__init__"},
     {"_demo"},

@@ -38,7 +38,9 @@ def test_labels_independent_of_x_give_uniform_fold_p_values():
         rng = np.random.default_rng(seed)
         X, y = rng.normal(size=(200, 2)), rng.integers(0, 2, 200)
         p_values += list(
-            independence_test(X, y, estimator=LR, n_permutations=49, random_state=seed).fold_p_values
+            independence_test(
+                X, y, estimator=LR, n_permutations=49, random_state=seed
+            ).fold_p_values
         )
     p_values = np.asarray(p_values)
     assert 0.02 <= np.mean(p_values <= 0.1) <= 0.22
