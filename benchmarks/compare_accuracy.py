@@ -71,6 +71,31 @@ def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def same_draws(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Per n, on the (task, seed) pairs both runs drew: how far the estimates moved, and
+    the intervals' mean width and coverage in each run."""
+    old, new = (f[f.estimator == ESTIMATOR] for f in (old, new))
+    both = old.merge(new, on=["task", "n", "seed"], suffixes=(" old", " new"))
+    both["moved"] = (both["estimate old"] - both["estimate new"]).abs()
+    for run in ("old", "new"):
+        both[f"width {run}"] = both[f"ci_high {run}"] - both[f"ci_low {run}"]
+    return (
+        both.groupby("n")
+        .agg(
+            draws=("moved", "size"),
+            **{
+                "largest estimate change": ("moved", "max"),
+                "old mean width": ("width old", "mean"),
+                "new mean width": ("width new", "mean"),
+                "old coverage": ("covered old", "mean"),
+                "new coverage": ("covered new", "mean"),
+            },
+        )
+        .reset_index()
+        .astype({"n": str, "draws": str})
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("old")
@@ -89,6 +114,10 @@ def main(argv=None):
         + "\n\nCoverage with the top cut at the sample's H(Y): the same intervals with the "
         "earlier rule applied to them.\n\n## The rare-class tasks of the new run\n\n"
         + per_rare_task(pd.read_csv(args.new)).to_markdown(index=False, floatfmt=".4f")
+        + "\n\n## The draws both runs made\n\n"
+        + same_draws(pd.read_csv(args.old), pd.read_csv(args.new)).to_markdown(
+            index=False, floatfmt=".4f"
+        )
         + "\n"
     )
     print(text)

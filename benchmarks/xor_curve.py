@@ -65,9 +65,9 @@ def main(argv=None) -> None:
             readings.append(result.lower_bound)
         curve.append(
             {
-                "n": n,
-                "folds": cv,
-                "training rows": n - n // cv,
+                "n": f"{n:,}",
+                "folds": str(cv),
+                "training rows": f"{n - n // cv:,}",
                 "held-out reading": float(np.mean(readings)),
                 "gap to the truth": TRUTH - float(np.mean(readings)),
             }
