@@ -274,11 +274,7 @@ class Readings:
         proba = self.mean_proba()
         true = proba[:, np.arange(len(y_index)), y_index]  # (candidates, n)
         columns = np.vstack([prior[y_index][None, :], true]).T
-        if len(columns) > _MIXTURE_ROWS:
-            rows = rng.choice(len(columns), _MIXTURE_ROWS, replace=False)
-            columns = columns[rows]
-            sample_weight = None if sample_weight is None else sample_weight[rows]
-        return _em_mixture_weights(columns, sample_weight=sample_weight)
+        return _em_on_rows(columns, rng, sample_weight)
 
     def forced_weights(self, y_index, prior, rng, sample_weight=None) -> np.ndarray:
         """Mixture weights (prior first) with the prior's weight held at
@@ -288,11 +284,7 @@ class Readings:
         true = proba[:, np.arange(len(y_index)), y_index]  # (candidates, n)
         floor = _FORCED_PRIOR_WEIGHT
         columns = ((1 - floor) * true + floor * prior[y_index][None, :]).T
-        if len(columns) > _MIXTURE_ROWS:
-            rows = rng.choice(len(columns), _MIXTURE_ROWS, replace=False)
-            columns = columns[rows]
-            sample_weight = None if sample_weight is None else sample_weight[rows]
-        candidates = _em_mixture_weights(columns, sample_weight=sample_weight)
+        candidates = _em_on_rows(columns, rng, sample_weight)
         return np.concatenate([[floor], (1 - floor) * candidates])
 
     def mixture_pmi(self, weights, prior) -> np.ndarray:
@@ -336,6 +328,15 @@ class Readings:
             )  # (candidates, n) in the order of rows
             out.append(pmi_of_mixture(weights, true, prior[y_index[rows]])[np.argsort(rows)])
         return out
+
+
+def _em_on_rows(columns: np.ndarray, rng, sample_weight=None) -> np.ndarray:
+    """`_em_mixture_weights` on at most ``_MIXTURE_ROWS`` rows (a random subset)."""
+    if len(columns) > _MIXTURE_ROWS:
+        rows = rng.choice(len(columns), _MIXTURE_ROWS, replace=False)
+        columns = columns[rows]
+        sample_weight = None if sample_weight is None else sample_weight[rows]
+    return _em_mixture_weights(columns, sample_weight=sample_weight)
 
 
 def _em_mixture_weights(

@@ -30,13 +30,9 @@ from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 
 from skmi._candidates import seeded_clone
-from skmi._crossfit import take
+from skmi._crossfit import _FORCED_PRIOR_WEIGHT, posterior, take
 from skmi._encoding import TableEncoder, empty_cells_as_table, is_frame, needs_encoding
-from skmi._pmi import empirical_log_prior
-
-# the prior's weight under each candidate's probabilities, as in the forced mixture of
-# the interval's resolution: a floor for zero probabilities
-_FLOOR = 1e-3
+from skmi._pmi import empirical_log_prior, pmi_of_mixture
 
 
 @dataclass
@@ -155,7 +151,7 @@ def independence_test(
     Z = None
     if given is not None:
         X, Z, names = _split_given(X, given)
-        X_columns = _n_columns(X)
+        X_columns = X.shape[1]
         data = _joined(X, Z)
     else:
         data = X
@@ -229,20 +225,14 @@ def holm(p_values) -> np.ndarray:
     return adjusted
 
 
-def _n_columns(X) -> int:
-    return X.shape[1]
-
-
 def _pmi_tables(models, X, labels, log_prior) -> np.ndarray:
-    """Per model, ``log q_floored(k|x) - log pi_k`` for every row and class."""
-    from skmi._crossfit import posterior
-
+    """Per model, the pointwise MI of every row and class, the model mixed with the prior
+    at the forced mixture's floor (as the interval's resolution reads candidates)."""
+    weights = np.array([_FORCED_PRIOR_WEIGHT, 1 - _FORCED_PRIOR_WEIGHT])
     prior = np.exp(log_prior)
-    out = []
-    for model in models:
-        proba = posterior(model, X, labels, log_prior)
-        out.append(np.log((1 - _FLOOR) * proba + _FLOOR * prior) - log_prior)
-    return np.stack(out)
+    return np.stack(
+        [pmi_of_mixture(weights, posterior(m, X, labels, log_prior)[None], prior) for m in models]
+    )
 
 
 def _statistic(tables, y_index) -> float:

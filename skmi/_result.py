@@ -226,7 +226,7 @@ def summarise(
     weights = full.mixture_weights(y_index, prior, rng, w)
     half_weights = half.mixture_weights(y_index, prior, rng, w) if extrapolate else None
     reading = _read(full, half, weights, half_weights, y_index, prior, splits, z, w)
-    pmi_table = full.mixture_pmi(weights, prior)
+    pmi_table = reading.table
     pmi_full, lower_bound, values = reading.pmi, reading.lower_bound, reading.values
     correction, raw_mi, curve = reading.correction, reading.raw_mi, reading.curve
     correction_se, spread = reading.correction_se, reading.spread
@@ -320,6 +320,7 @@ def summarise(
 class _Reading:
     """One mixture's held-out reading, its extrapolation and the interval's raw ends."""
 
+    table: np.ndarray  # the mixture's pointwise MI of every sample and class
     pmi: np.ndarray  # the mixture's pointwise MI of each sample's class
     lower_bound: float  # its mean: the plain held-out reading
     values: np.ndarray  # each sample's value of the estimate (pmi plus the correction)
@@ -341,7 +342,8 @@ def _read(full, half, weights, half_weights, y_index, prior, splits, z, w) -> _R
         return _mean(values, w, rows)
 
     n = len(y_index)
-    pmi_full = full.mixture_pmi(weights, prior)[np.arange(n), y_index]
+    table = full.mixture_pmi(weights, prior)
+    pmi_full = table[np.arange(n), y_index]
     lower_bound = avg(pmi_full)
     full_repeats = full.repeat_pmi(weights, y_index, prior)
     repeat_readings = np.asarray([avg(pmi) for pmi in full_repeats])
@@ -394,6 +396,7 @@ def _read(full, half, weights, half_weights, y_index, prior, splits, z, w) -> _R
         low = raw_mi - z * spread
         high = max(raw_mi, -raw_mi) + z * spread
     return _Reading(
+        table,
         pmi_full,
         lower_bound,
         values,
@@ -606,10 +609,6 @@ def conditional(
     and rows with the same seeds: the difference of each sample's two values, so the
     interval comes from the paired differences (what the two readings share cancels)."""
     w = sample_weight
-
-    def avg(values, rows=None):
-        return _mean(values, w, rows)
-
     z = float(norm.ppf(0.5 + confidence / 2))
     difference, raw, spread, correction, correction_se, fold_raw, raw_ci = _paired(
         joint.pointwise,
