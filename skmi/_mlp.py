@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -249,11 +250,36 @@ def _inputs(module, X: torch.Tensor) -> torch.Tensor:
 
 
 def _scaled_inputs(module, X: torch.Tensor) -> torch.Tensor:
+    if getattr(module, "inputs_scaled", False):  # see scaled_once
+        return X
     # a network pickled before input scalings existed has no such attribute
     quantiles = getattr(module, "quantiles", None)
     if quantiles is not None:
         return normal_scores(X, quantiles)
     return (X - module.feature_mean) / module.feature_scale
+
+
+@contextmanager
+def scaled_once(module, X: np.ndarray):
+    """``X`` through ``module``'s input scaling, once, and the module reading its
+    inputs as already scaled inside the block.
+
+    Training scales the same rows every epoch (a quantile map is a binary search over
+    up to 1,000 knots per feature and value: 13 % of the default network's fit time
+    at 10^5 x 20). The scaling is elementwise, so scaling all rows once gives the very
+    numbers that scaling each batch gives. ``X`` itself is not modified.
+    """
+    device = module.feature_mean.device
+    scaled = np.empty(X.shape, dtype=np.float32)
+    with torch.no_grad():
+        for start in range(0, len(X), _STATS_BLOCK_ROWS):
+            block = torch.as_tensor(X[start : start + _STATS_BLOCK_ROWS], device=device)
+            scaled[start : start + len(block)] = _scaled_inputs(module, block).cpu().numpy()
+    module.inputs_scaled = True
+    try:
+        yield scaled
+    finally:
+        module.inputs_scaled = False
 
 
 def stacked_forward(h, layers, *, dropout: float = 0.0, training: bool = False):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,6 +45,7 @@ from skmi._mlp import (
     embedding_columns,
     feature_quantiles,
     feature_standardisation,
+    scaled_once,
 )
 from skmi._params import check_params
 from skmi._persistence import LoadParamsMixin
@@ -284,20 +286,47 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
                 self._graph_step = GraphedTrainStep(self, capture=on_cuda(self))
                 self._graph_forward = GraphedForward(self, capture=on_cuda(self))
             try:
-                # skorch's partial_fit trains without re-initialising (its fit would).
-                super().partial_fit(
-                    X,
-                    y_train,
-                    _routing_method="partial_fit" if incremental else "fit",
-                    epochs=self.epochs_planned_,
-                    **fit_params,
-                )
+                with self._inputs_scaled_once(X) as X_in:
+                    # skorch's partial_fit trains without re-initialising (its fit would).
+                    super().partial_fit(
+                        X_in,
+                        y_train,
+                        _routing_method="partial_fit" if incremental else "fit",
+                        epochs=self.epochs_planned_,
+                        **fit_params,
+                    )
             finally:
                 for name in ("_graph_step", "_graph_forward"):
                     graphs = vars(self).pop(name, None)
                     if graphs is not None:
                         graphs.release()
         return self
+
+    @contextmanager
+    def _inputs_scaled_once(self, X):
+        """The default MLP's training rows scaled once for all epochs
+        (`skmi._mlp.scaled_once`); other modules and inputs as they are."""
+        # only the quantile map pays for the copy (a standardisation is two operations)
+        quantiles = getattr(vars(self).get("module_"), "quantiles", None)
+        if self.module is not None or quantiles is None or not isinstance(X, np.ndarray):
+            yield X
+            return
+        with scaled_once(self.module_, X) as scaled:
+            yield scaled
+
+    @contextmanager
+    def _raw_inputs(self):
+        """The module scaling its inputs itself: a prediction during a fit (a user's
+        callback) reads raw X while the training rows are scaled once."""
+        module = vars(self).get("module_")
+        if not getattr(module, "inputs_scaled", False):
+            yield
+            return
+        module.inputs_scaled = False
+        try:
+            yield
+        finally:
+            module.inputs_scaled = True
 
     def forward_iter(self, X, training=False, device="cpu"):
         # prediction passes replay the forward pass from CUDA graphs (skmi._graphs),
@@ -516,7 +545,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         chunks = []
         # fork_rng: iterating a DataLoader draws a seed from torch's global generator,
         # and predicting should not change the caller's random stream.
-        with self._runtime(), torch.random.fork_rng(devices=[]):
+        with self._runtime(), torch.random.fork_rng(devices=[]), self._raw_inputs():
             for out in self.forward_iter(X, training=False):
                 out = out[0] if isinstance(out, tuple) else out
                 chunks.append(out.detach().to("cpu", torch.float64).numpy())
