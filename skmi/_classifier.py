@@ -137,8 +137,11 @@ class MIClassifier(PriorCorrectedNet):
         ``"auto"`` uses CUDA when it is available, else the CPU; resolved at each call,
         so a pickled model loads on a machine without a GPU.
     num_threads : "auto", int or None, default="auto"
-        torch intra-op threads while fitting and predicting (restored afterwards).
-        ``"auto"``: half the CPU cores, 1 to 8; None leaves torch's setting.
+        torch intra-op threads while fitting and predicting. ``"auto"``: one, and the
+        OpenMP and BLAS pools one each too, for the call (see "Threads and parallelism"
+        in the docs: pools of several threads spin when another process holds a core);
+        an int: torch on that many; None leaves every pool as the caller set it. The
+        caller's settings are restored afterwards.
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation split; the
         global torch random state is left as it was.

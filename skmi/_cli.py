@@ -8,6 +8,8 @@ import math
 import sys
 import warnings
 
+from skmi._threads import limits_threads
+
 
 def _estimate(args, parser) -> int:
     """``skmi estimate``: read the table, estimate, build the report, then print it."""
@@ -282,6 +284,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     return parser, est
 
 
+@limits_threads
 def main(argv: list[str] | None = None) -> int:
     parser, est = build_parser()
     args = parser.parse_args(argv)

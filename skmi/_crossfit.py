@@ -4,6 +4,7 @@ the held-out class probabilities each sample gets from models that did not see i
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sklearn.utils import _safe_indexing
 from skmi._candidates import _NormalScores, _SubsetColumns, candidate_names, seeded_clone
 from skmi._encoding import TableEncoder
 from skmi._pmi import empirical_log_prior, model_pmi_table, pmi_of_mixture
+from skmi._threads import parallel
 from skmi._together import fit_together, network_of, pays_to_batch
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
@@ -63,6 +65,7 @@ def cross_fit(
     sample_weight=None,
     prefit=None,
     failed=None,
+    n_jobs=None,
 ) -> CrossFit:
     """Fit every candidate on every split; a candidate that fails is left out, with a
     warning (the error is raised when it is the only one).
@@ -77,6 +80,7 @@ def cross_fit(
     ``plans`` are `plan_splits`'. ``prefit`` and ``failed``: networks already trained
     (with those of other column subsets, `skmi._estimate._estimate_many`), by (split,
     candidate), and the candidates whose training failed there; None trains them here.
+    ``n_jobs``: splits fitted at a time, in joblib's processes.
     """
     n, n_classes = len(y), len(labels)
     log_prior = empirical_log_prior(y_index, n_classes, sample_weight)
@@ -90,46 +94,43 @@ def cross_fit(
         batch_networks = False
     if prefit is None:
         prefit = _fit_networks_together(
-            candidates, X, y, plans, batch_networks, failed, progress=progress
+            candidates, X, y, plans, batch_networks, failed, progress=progress, n_jobs=n_jobs
         )
-    for s, (train, test, seed, half_rows) in enumerate(plans):
-        train_true = np.zeros((len(candidates), len(train)))
-        inputs = SharedInputs(
-            X, y, {"train": train, "test": test, "half": half_rows}, sample_weight
-        )
-        for m, candidate in enumerate(candidates):
-            nothing = np.zeros((len(test), n_classes))
-            readings = [nothing, nothing]  # full, half
-            if m not in failed:
-                try:
-                    if (s, m) in prefit:
-                        model, half_model = prefit[s, m]
-                        inputs.add(model, "train")
-                        if half_model is not None:
-                            inputs.add(half_model, "half")
-                    else:
-                        model = inputs.fit(seeded_clone(candidate, seed), "train")
-                        half_model = None
-                        if extrapolate:
-                            half_model = inputs.fit(seeded_clone(candidate, seed), "half")
-                    readings[0] = inputs.posterior(model, "test", labels, log_prior)
-                    train_true[m] = inputs.posterior(model, "train", labels, log_prior)[
-                        np.arange(len(train)), y_index[train]
-                    ]
-                    if extrapolate:
-                        readings[1] = inputs.posterior(half_model, "test", labels, log_prior)
-                except ValueError as exc:  # e.g. a validation split too small for a class
-                    if len(candidates) == 1:
-                        raise
-                    failed[m] = str(exc)
-            full.add(m, test, readings[0])
+    # each split's fits are independent: n_jobs processes take them (skmi._threads)
+    fitted_splits = parallel(
+        functools.partial(
+            _fit_split,
+            candidates=candidates,
+            X=X,
+            y=y,
+            labels=labels,
+            y_index=y_index,
+            log_prior=log_prior,
+            extrapolate=extrapolate,
+            sample_weight=sample_weight,
+            skip=dict(failed),
+            single=len(candidates) == 1,
+        ),
+        [
+            (plan, {m: models for (s, m), models in prefit.items() if s == i})
+            for i, plan in enumerate(plans)
+        ],
+        n_jobs,
+        on_done=lambda: progress.update(1),
+    )
+    for (train, test, _, _), (readings, train_true, failures) in zip(
+        plans, fitted_splits, strict=True
+    ):
+        for m, (full_proba, half_proba) in enumerate(readings):
+            full.add(m, test, full_proba)
             if extrapolate:
-                half.add(m, test, readings[1])
+                half.add(m, test, half_proba)
         full.next_split(test)
         if extrapolate:
             half.next_split(test)
         train_parts.append((train, train_true))
-        progress.update(1)
+        for m, reason in failures.items():
+            failed.setdefault(m, reason)
     progress.close()
     if np.any(full.counts == 0):
         raise ValueError(
@@ -156,6 +157,61 @@ def cross_fit(
     return CrossFit(full, half, train_parts, names, splits)
 
 
+def _fit_split(
+    plan,
+    prefit,
+    *,
+    candidates,
+    X,
+    y,
+    labels,
+    y_index,
+    log_prior,
+    extrapolate,
+    sample_weight,
+    skip,
+    single,
+):
+    """One split's fits: per candidate the held-out probabilities (full size, half
+    size), the true-class probabilities on the training rows, and the candidates that
+    failed there with why (a candidate's own ValueError, e.g. a validation split too
+    small for a class; raised when it is the only candidate). ``prefit``: this split's
+    networks trained elsewhere, by candidate; ``skip``: candidates already left out."""
+    train, test, seed, half_rows = plan
+    n_classes = len(labels)
+    train_true = np.zeros((len(candidates), len(train)))
+    inputs = SharedInputs(X, y, {"train": train, "test": test, "half": half_rows}, sample_weight)
+    nothing = np.zeros((len(test), n_classes))
+    readings, failures = [], {}
+    for m, candidate in enumerate(candidates):
+        full_proba = half_proba = nothing
+        if m not in skip:
+            try:
+                if m in prefit:
+                    model, half_model = prefit[m]
+                    inputs.add(model, "train")
+                    if half_model is not None:
+                        inputs.add(half_model, "half")
+                else:
+                    model = inputs.fit(seeded_clone(candidate, seed), "train")
+                    half_model = None
+                    if extrapolate:
+                        half_model = inputs.fit(seeded_clone(candidate, seed), "half")
+                full_proba = inputs.posterior(model, "test", labels, log_prior)
+                train_true[m] = inputs.posterior(model, "train", labels, log_prior)[
+                    np.arange(len(train)), y_index[train]
+                ]
+                if extrapolate:
+                    half_proba = inputs.posterior(half_model, "test", labels, log_prior)
+            except ValueError as exc:  # e.g. a validation split too small for a class
+                if single:
+                    raise
+                failures[m] = str(exc)
+                full_proba = half_proba = nothing
+        readings.append((full_proba, half_proba))
+    return readings, train_true, failures
+
+
 def plan_splits(splits, y_index, rng, extrapolate: bool) -> list:
     """Per split: its training and test rows, its seed and its half-size rows (None
     without extrapolation)."""
@@ -166,11 +222,16 @@ def plan_splits(splits, y_index, rng, extrapolate: bool) -> list:
     return plans
 
 
-def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, progress):
+def _fit_networks_together(
+    candidates, X, y, plans, batch_networks, failed, *, progress, n_jobs=None
+):
     """The batched networks' fitted models, by (split, candidate): (full, half or None).
 
     A candidate whose fit fails on some split is entered in ``failed`` (or its error
-    raised when it is the only candidate), as in the one-at-a-time path.
+    raised when it is the only candidate), as in the one-at-a-time path. With
+    ``n_jobs`` > 1 the splits are dealt out to that many stacks, trained in joblib's
+    processes (each network's initial weights, rows, batches and stopping are its own:
+    which stack it trains in does not change it).
     """
     if not batch_networks:  # False (or numpy's False)
         return {}
@@ -178,11 +239,33 @@ def _fit_networks_together(candidates, X, y, plans, batch_networks, failed, *, p
     if not jobs:
         return {}
     progress.set_postfix_str(f"training {len(jobs)} networks together")
-    outcomes = train_networks([(model, X, y, rows, None) for model, rows in jobs], batch_networks)
+    stacks = _dealt_by_split(keys, 1 if n_jobs in (None, 1) else n_jobs)
+    trained = parallel(
+        train_networks,
+        [
+            ([(jobs[i][0], X, y, jobs[i][1], None) for i in stack], batch_networks)
+            for stack in stacks
+        ],
+        n_jobs,
+    )
     progress.set_postfix_str("")
-    if outcomes is None:
-        return {}
-    return fitted_networks(keys, outcomes, len(candidates), failed)
+    # a stack where batching does not pay (None) leaves its networks to the splits
+    done = [(stack, outcomes) for stack, outcomes in zip(stacks, trained, strict=True) if outcomes]
+    return fitted_networks(
+        [keys[i] for stack, _ in done for i in stack],
+        [outcome for _, outcomes in done for outcome in outcomes],
+        len(candidates),
+        failed,
+    )
+
+
+def _dealt_by_split(keys, n_stacks: int) -> list:
+    """Positions of ``keys`` ((split, candidate, size)) in ``n_stacks`` groups of whole
+    splits, of about equal numbers of splits."""
+    splits = sorted({key[0] for key in keys})
+    stack_of = {s: i * n_stacks // len(splits) for i, s in enumerate(splits)}
+    stacks = [[p for p, key in enumerate(keys) if stack_of[key[0]] == k] for k in range(n_stacks)]
+    return [stack for stack in stacks if stack]
 
 
 def train_networks(jobs, batch_networks, network_input=None) -> list | None:

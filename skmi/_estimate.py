@@ -8,11 +8,11 @@ summary with its bounds (`skmi._result`).
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -43,6 +43,7 @@ from skmi._encoding import (
     needs_encoding,
 )
 from skmi._result import MIEstimate, conditional, summarise
+from skmi._threads import limits_threads, parallel
 from skmi._together import network_of
 from skmi._validation import check_labels, check_numeric_features, check_sample_weight, plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 
+@limits_threads
 def estimate_mi(
     X,
     y,
@@ -71,6 +73,7 @@ def estimate_mi(
     groups=None,
     sample_weight=None,
     given=None,
+    n_jobs=None,
 ) -> MIEstimate:
     """Estimate the mutual information I(X; Y) between all features and the label.
 
@@ -164,6 +167,15 @@ def estimate_mi(
     sample_weight : array-like of shape (n_samples,) or None, default=None
         Non-negative weights of the rows (see above); every class needs a positive
         total weight.
+    n_jobs : int or None, default=None
+        Processes (joblib) that fit the splits at once: the networks of different
+        splits in separate stacks, then the other candidates split by split. None or 1:
+        all in this process. The reading is the same for every ``n_jobs``, to float
+        rounding (each fit is seeded by its split, not by the process it runs in). Inside the call every
+        native thread pool runs on one thread (torch, OpenMP, BLAS: pools of several
+        threads spin when another process holds a core), so processes are how skmi
+        uses more cores; ``joblib.parallel_config(backend="dask")`` sends them to a Dask
+        cluster.
     given : array-like, DataFrame, column name(s) of X, or None, default=None
         Z, to estimate the conditional information I(X; Y | Z): what X tells about Y
         beyond what Z does. By the chain rule, I(X, Z; Y) - I(Z; Y), both cross-fitted
@@ -213,6 +225,7 @@ def estimate_mi(
         "batch_networks": batch_networks,
         "groups": groups,
         "sample_weight": sample_weight,
+        "n_jobs": n_jobs,
     }
     X = empty_cells_as_table(X, "x")
     if given is None:
@@ -354,11 +367,10 @@ def _estimate_many(
         "verbose": verbose,
         "batch_networks": batch_networks,
     }
-    if len(problems) == 1 or n_jobs in (None, 1):
-        return [_finished(p, net, **options) for p, net in zip(problems, networks, strict=True)]
-    return Parallel(n_jobs=n_jobs)(
-        delayed(_finished)(p, net, **options) for p, net in zip(problems, networks, strict=True)
-    )
+    if len(problems) == 1:  # one input: its splits are what runs in parallel
+        return [_finished(problems[0], networks[0], **options, n_jobs=n_jobs)]
+    finish = functools.partial(_finished, **options)
+    return parallel(finish, zip(problems, networks, strict=True), n_jobs)
 
 
 def _prepared(
@@ -422,8 +434,11 @@ def _networks_of_all(problems, batch_networks) -> list:
     return out
 
 
-def _finished(problem: _Problem, networks, *, extrapolate, confidence, verbose, batch_networks):
-    """Cross-fit the problem (its networks prefit where ``networks`` says) and summarise."""
+def _finished(
+    problem: _Problem, networks, *, extrapolate, confidence, verbose, batch_networks, n_jobs=None
+):
+    """Cross-fit the problem (its networks prefit where ``networks`` says; ``n_jobs``
+    splits at a time) and summarise."""
     prefit, failed = networks if networks is not None else (None, None)
     fit = cross_fit(
         problem.candidates,
@@ -439,6 +454,7 @@ def _finished(problem: _Problem, networks, *, extrapolate, confidence, verbose, 
         sample_weight=problem.weight,
         prefit=prefit,
         failed=failed,
+        n_jobs=n_jobs,
     )
     summary_rng = copy.deepcopy(problem.rng)
     result = summarise(

@@ -9,8 +9,8 @@ how it runs:
 * modules switch train/eval mode only when their mode differs;
 * on CUDA, batch losses stay on the device and reach the history once per epoch;
 * ``precision="bf16"`` runs the forward pass under autocast;
-* ``device="auto"`` is resolved once at initialisation and ``num_threads`` sets torch's
-  threads around each call;
+* ``device="auto"`` is resolved once at initialisation, and each call runs under skmi's
+  thread policy (`skmi._threads`, torch on ``num_threads``);
 * ``__init__`` stores parameters only and ``get_params`` lists only parameters, as
   scikit-learn expects.
 """
@@ -31,8 +31,8 @@ from skmi._runtime import (
     pin_device,
     requested_device,
     resolve_device,
-    torch_threads,
 )
+from skmi._threads import limited_threads
 
 
 class FastNeuralNetClassifier(NeuralNetClassifier):
@@ -43,7 +43,8 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
     module, *args, **kwargs
         As for [`skorch.NeuralNetClassifier`](https://skorch.readthedocs.io/en/stable/classifier.html#skorch.classifier.NeuralNetClassifier).
     num_threads : "auto", int or None, default="auto"
-        torch intra-op threads while fitting and predicting (restored afterwards).
+        torch intra-op threads while fitting and predicting, under skmi's thread policy
+        (`skmi._threads`; restored afterwards).
     precision : {"float32", "bf16"}, default="float32"
         ``"bf16"`` runs the forward pass under ``torch.autocast`` with bfloat16.
     """
@@ -108,8 +109,9 @@ class FastNeuralNetClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------ runtime
     @contextmanager
     def _runtime(self):
-        """Run the block with the torch threads of ``num_threads``."""
-        with torch_threads(self.num_threads):
+        """Run the block under skmi's thread policy (`skmi._threads`), torch on the
+        threads of ``num_threads``."""
+        with limited_threads(self.num_threads):
             yield
 
     @contextmanager

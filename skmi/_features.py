@@ -15,6 +15,7 @@ from skmi._encoding import empty_cells_as_table, is_frame
 from skmi._estimate import _estimate_many, _prepared, resummarised
 from skmi._masked import MaskedReader, atoms_of
 from skmi._result import MIEstimate, conditional
+from skmi._threads import limits_threads
 
 READERS = ("auto", "masked", "refit")
 
@@ -73,6 +74,7 @@ class FeatureInformation:
         return frame.sort_values(["unique", "alone"], ascending=False, ignore_index=True)
 
 
+@limits_threads
 def feature_information(
     X,
     y,
@@ -468,6 +470,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
         self.batch_networks = batch_networks
         self.reader = reader
 
+    @limits_threads
     def fit(self, X, y):
         frame = is_frame(X)
         X, columns = _named_columns(X)

@@ -22,6 +22,7 @@ by Holm's step-down over the folds; the test's p-value is the smallest adjusted 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from skmi._candidates import seeded_clone
 from skmi._crossfit import _FORCED_PRIOR_WEIGHT, posterior, take
 from skmi._encoding import TableEncoder, empty_cells_as_table, is_frame, needs_encoding
 from skmi._pmi import empirical_log_prior, pmi_of_mixture
+from skmi._threads import limits_threads, parallel
 
 
 @dataclass
@@ -76,6 +78,7 @@ class IndependenceTest:
         )
 
 
+@limits_threads
 def independence_test(
     X,
     y,
@@ -86,6 +89,7 @@ def independence_test(
     n_permutations: int = 199,
     neighbours: int = 5,
     random_state=None,
+    n_jobs=None,
 ) -> IndependenceTest:
     """Test I(X; Y) = 0, or I(X; Y | Z) = 0 with ``given=Z``, by permutations of
     held-out rows.
@@ -117,6 +121,9 @@ def independence_test(
         which X is permuted (smaller: closer to the exact conditional null; larger:
         more power).
     random_state : int, RandomState or None, default=None
+    n_jobs : int or None, default=None
+        Folds tested at once, in joblib's processes (see `estimate_mi`); the same
+        p-value for every ``n_jobs``.
 
     Returns
     -------
@@ -149,6 +156,7 @@ def independence_test(
     X = empty_cells_as_table(X, "x")
     names: tuple = ()
     Z = None
+    X_columns = None
     if given is not None:
         X, Z, names = _split_given(X, given)
         X_columns = X.shape[1]
@@ -171,36 +179,19 @@ def independence_test(
     )
     labels, y_index = problem.labels, problem.y_index
     log_prior = empirical_log_prior(y_index, len(labels))
-    statistics, p_values = [], []
-    for train, test, seed, _ in problem.plans:
-        models = [
-            seeded_clone(c, seed).fit(take(problem.X, train), problem.y[train])
-            for c in problem.candidates
-        ]
-        stream = np.random.default_rng(seed)
-        if Z is None:
-            tables = _pmi_tables(models, take(problem.X, test), labels, log_prior)
-            observed = _statistic(tables, y_index[test])
-            permuted = np.array(
-                [
-                    _statistic(tables, stream.permutation(y_index[test]))
-                    for _ in range(n_permutations)
-                ]
-            )
-        else:
-            clusters = _z_clusters(Z, train, test, neighbours, seed)
-            rows = take(problem.X, test)
-            observed = _statistic(_pmi_tables(models, rows, labels, log_prior), y_index[test])
-            orders = [_within(clusters, stream) for _ in range(n_permutations)]
-            shuffled = _with_x_rows(rows, X_columns, orders)
-            tables = _pmi_tables(models, shuffled, labels, log_prior)  # (M, B * r, K)
-            y_rep = np.tile(y_index[test], n_permutations)
-            picked = tables[:, np.arange(len(y_rep)), y_rep].reshape(
-                len(models), n_permutations, len(test)
-            )
-            permuted = picked.mean(axis=2).max(axis=0)
-        statistics.append(observed)
-        p_values.append((1 + np.sum(permuted >= observed - 1e-12)) / (1 + n_permutations))
+    fold = functools.partial(
+        _fold_test,
+        problem=problem,
+        log_prior=log_prior,
+        Z=Z,
+        X_columns=X_columns,
+        n_permutations=n_permutations,
+        neighbours=neighbours,
+    )
+    # the folds are independent: n_jobs processes take them (skmi._threads)
+    outcomes = parallel(fold, [(plan,) for plan in problem.plans], n_jobs)
+    statistics = [observed for observed, _ in outcomes]
+    p_values = [p for _, p in outcomes]
     p_values = np.asarray(p_values)
     adjusted = holm(p_values)
     return IndependenceTest(
@@ -212,6 +203,37 @@ def independence_test(
         n_permutations=int(n_permutations),
         conditioned_on=tuple(names),
     )
+
+
+def _fold_test(plan, *, problem, log_prior, Z, X_columns, n_permutations, neighbours):
+    """One fold's statistic and p-value: the candidates fitted on its training rows,
+    its held-out rows scored as they are and under ``n_permutations`` permutations."""
+    train, test, seed, _ = plan
+    labels, y_index = problem.labels, problem.y_index
+    models = [
+        seeded_clone(c, seed).fit(take(problem.X, train), problem.y[train])
+        for c in problem.candidates
+    ]
+    stream = np.random.default_rng(seed)
+    if Z is None:
+        tables = _pmi_tables(models, take(problem.X, test), labels, log_prior)
+        observed = _statistic(tables, y_index[test])
+        permuted = np.array(
+            [_statistic(tables, stream.permutation(y_index[test])) for _ in range(n_permutations)]
+        )
+    else:
+        clusters = _z_clusters(Z, train, test, neighbours, seed)
+        rows = take(problem.X, test)
+        observed = _statistic(_pmi_tables(models, rows, labels, log_prior), y_index[test])
+        orders = [_within(clusters, stream) for _ in range(n_permutations)]
+        shuffled = _with_x_rows(rows, X_columns, orders)
+        tables = _pmi_tables(models, shuffled, labels, log_prior)  # (M, B * r, K)
+        y_rep = np.tile(y_index[test], n_permutations)
+        picked = tables[:, np.arange(len(y_rep)), y_rep].reshape(
+            len(models), n_permutations, len(test)
+        )
+        permuted = picked.mean(axis=2).max(axis=0)
+    return observed, (1 + np.sum(permuted >= observed - 1e-12)) / (1 + n_permutations)
 
 
 def holm(p_values) -> np.ndarray:

@@ -31,7 +31,6 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
-from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedShuffleSplit
@@ -44,6 +43,7 @@ from skmi._encoding import TableEncoder, is_frame
 from skmi._mlp import auto_hidden_layer_sizes, feature_standardisation
 from skmi._pmi import empirical_log_prior, pmi_from_logits
 from skmi._result import summarise
+from skmi._threads import parallel
 
 # The mask distribution: with these probabilities a row shows every column, all but
 # one, or one alone; otherwise a set of uniformly drawn size (each column visible with
@@ -206,15 +206,19 @@ class MaskedReader:
             mean, scale = feature_standardisation(values[part.rows])
             part.standardised = ((values - mean) / scale).astype(np.float32)
         self._train_networks()
-        fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_sklearn_candidates)(
-                part.standardised[part.rows],
-                problem.y_index[part.rows],
-                atom_of_column,
-                len(self.atoms),
-                part.seed,
-            )
-            for part in parts
+        fitted = parallel(
+            _fit_sklearn_candidates,
+            [
+                (
+                    part.standardised[part.rows],
+                    problem.y_index[part.rows],
+                    atom_of_column,
+                    len(self.atoms),
+                    part.seed,
+                )
+                for part in parts
+            ],
+            self.n_jobs,
         )
         for part, (trees, linear) in zip(parts, fitted, strict=True):
             part.trees, part.linear = trees, linear

@@ -16,7 +16,8 @@ from numbers import Integral, Real
 import numpy as np
 
 from skmi._loss import PCSoftmaxLoss
-from skmi._runtime import check_device, check_num_threads, requested_device
+from skmi._runtime import check_device, requested_device
+from skmi._threads import check_num_threads
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,6 @@
-"""Where and on how many threads torch runs: resolved per call, never stored."""
+"""Where torch runs: resolved per call, never stored (threads: `skmi._threads`)."""
 
 from __future__ import annotations
-
-import os
-from contextlib import contextmanager
 
 import torch
 
@@ -25,47 +22,6 @@ def check_device(device) -> None:
         torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device must be {DEVICE_CHOICES}; got {device!r}.") from exc
-
-
-def resolve_num_threads(num_threads) -> int:
-    """``'auto'``: half the CPU cores (at least 1, at most 8), never more than torch has.
-
-    torch's default of one thread per core oversubscribes machines that also run
-    joblib workers or other processes; a small MLP gains little from more threads
-    (measured: seconds with 1 thread, over ten minutes with 2 threads on 2 busy cores).
-    Within a joblib/loky worker, torch already starts with the worker's share.
-    """
-    if num_threads == "auto":
-        half = max(1, min(8, (os.cpu_count() or 1) // 2))
-        return max(1, min(half, torch.get_num_threads()))
-    return int(num_threads)
-
-
-def check_num_threads(num_threads) -> None:
-    if num_threads is None or num_threads == "auto":
-        return
-    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
-        raise ValueError(f"num_threads must be 'auto', None or an int >= 1; got {num_threads!r}.")
-
-
-@contextmanager
-def torch_threads(num_threads):
-    """Run the block with ``num_threads`` intra-op threads, then restore the old count.
-
-    ``None`` leaves torch's setting alone.
-    """
-    if num_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    wanted = resolve_num_threads(num_threads)
-    if wanted != previous:
-        torch.set_num_threads(wanted)
-    try:
-        yield
-    finally:
-        if wanted != previous:
-            torch.set_num_threads(previous)
 
 
 class DeviceParameter:

@@ -8,6 +8,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from skmi._metrics import mutual_info_from_logits, mutual_info_from_proba
 from skmi._pmi import final_estimator, model_prior_free_logits, reads_logits
+from skmi._threads import limits_threads
 from skmi._validation import check_units
 
 
@@ -57,6 +58,7 @@ class MIScorer:
         self.units = units
         self.prior = prior
 
+    @limits_threads
     def __call__(self, estimator, X, y, sample_weight=None) -> float:
         """The held-out estimate for ``estimator`` on ``(X, y)``.
 

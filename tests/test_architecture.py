@@ -11,6 +11,7 @@ LAYERS = [
     {
         "_validation",
         "_runtime",
+        "_threads",
         "_budget",
         "_warnings",
         "_loss",
