@@ -13,6 +13,8 @@ from skmi._threads import limits_threads
 
 def _estimate(args, parser) -> int:
     """``skmi estimate``: read the table, estimate, build the report, then print it."""
+    if args.jobs == 0:
+        parser.error("--jobs must not be 0 (1: this process; -1: one process per core)")
     loaded = _load_table(args, parser)
     if isinstance(loaded, int):
         return loaded
@@ -110,6 +112,7 @@ def _run_estimate(args, X, y, groups=None):
             random_state=args.seed,
             verbose=0 if args.quiet else 1,
             groups=groups,
+            n_jobs=args.jobs,
         )
     # skmi's own warnings (the overfitting check) are part of the answer; library chatter
     # (e.g. sklearn shrinking n_quantiles on small folds) is not
@@ -279,6 +282,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--plot",
         metavar="FILE.png",
         help="per-class PMI distributions with the estimate and its CI",
+    )
+    est.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=1,
+        help="processes fitting the splits at once (the same reading for any N)",
     )
     est.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser, est

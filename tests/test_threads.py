@@ -176,3 +176,23 @@ def test_cli_runs_on_one_thread_and_restores(tmp_path, caller_threads, capsys):
     assert cli_main(["estimate", str(path), "--target", "label", "--quiet", "--seed", "0"]) == 0
     assert "I(X;Y)" in capsys.readouterr().out
     assert _pools() == caller_threads
+
+
+def test_n_jobs_gives_the_same_reading():
+    from skmi.datasets import make_task
+
+    X, y, _ = make_task("gaussian_binary", 240, random_state=1)
+    one = estimate_mi(X, y, cv=3, n_repeats=1, random_state=0)
+    two = estimate_mi(X, y, cv=3, n_repeats=1, random_state=0, n_jobs=2)
+    assert two.mi == pytest.approx(one.mi, abs=1e-9)
+    assert two.ci == pytest.approx(one.ci, abs=1e-9)
+    assert two.weights.keys() == one.weights.keys()
+
+
+def test_independence_test_n_jobs_gives_the_same_p_value():
+    X, y = _data(150)
+    kwargs = {"estimator": LogisticRegression(), "cv": 3, "n_permutations": 19, "random_state": 0}
+    one = skmi.independence_test(X, y, **kwargs)
+    two = skmi.independence_test(X, y, **kwargs, n_jobs=2)
+    assert two.p_value == one.p_value
+    np.testing.assert_allclose(two.statistics, one.statistics)
