@@ -5,7 +5,9 @@ every method, no tuning for any (each method with its defaults: the same, zero, 
 budget):
 
 - ``MIClassifier`` (one network) and ``MIClassifier(n_members=k)`` for each ``--members``;
-- imbalanced-learn's ``BalancedRandomForestClassifier`` (100 trees),
+- ``"MIClassifier default"``: ``MIClassifier()`` as a user gets it;
+- imbalanced-learn's ``BalancedRandomForestClassifier`` (100 trees), scikit-learn's
+  ``HistGradientBoostingClassifier(class_weight="balanced")``,
   ``BalancedBaggingClassifier`` (30 trees) and a balanced logistic regression, built by
   benchmarks/imbalanced.py's ``bar_method`` (without its grids).
 
@@ -34,8 +36,10 @@ import pandas as pd
 import torch
 from imblearn.metrics import geometric_mean_score
 from joblib import Parallel, delayed
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from skmi import MIClassifier, MIScorer
 
@@ -46,12 +50,17 @@ from imbalanced import bar_method
 
 
 def make_method(name: str, seed: int):
+    if name == "MIClassifier default":  # what MIClassifier() gives a user today
+        return MIClassifier(random_state=seed)
+    if name == "HistGradientBoosting balanced":
+        return HistGradientBoostingClassifier(class_weight="balanced", random_state=seed)
     if name.startswith("MIClassifier"):
-        # "MIClassifier[ n_members=k][ quantile][ periodic]"
+        # "MIClassifier[ n_members=k][ dropout=p][ quantile][ periodic]"
         words = name.split()
-        members = [int(w.split("=")[1]) for w in words if w.startswith("n_members=")]
+        given = dict(w.split("=") for w in words if "=" in w)
         return MIClassifier(
-            n_members=members[0] if members else 1,
+            n_members=int(given.get("n_members", 1)),
+            dropout=float(given.get("dropout", 0.1)),
             num_embeddings="periodic" if "periodic" in words else None,
             input_scaling="quantile" if "quantile" in words else "standard",
             random_state=seed,
@@ -65,7 +74,8 @@ def evaluate(table, name, fold, seed, train, test):
     X, y = load_tabular(table)
     model = make_method(name, seed)
     start = time.perf_counter()
-    with warnings.catch_warnings():
+    # one thread in every native pool for every method, the forests' OpenMP too
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         model.fit(X[train], y[train])
     seconds = time.perf_counter() - start

@@ -61,15 +61,21 @@ class MIClassifier(PriorCorrectedNet):
     hidden_layer_sizes : "auto" or sequence of int, default="auto"
         Hidden widths of the default MLP. ``"auto"``: two layers of width
         ``clip(4 * (n_features + n_classes), 64, 256)``. Ignored with a custom module.
-    dropout : float, default=0.1
-        Dropout probability of the default MLP. Ignored with a custom module.
-    num_embeddings : None or "periodic", default="periodic"
+    dropout : float, default=0.0
+        Dropout probability of the default MLP. Ignored with a custom module. Off by
+        default: the ensemble's members already average out one another's noise, and
+        on the CPU drawing the random masks cost more than three extra members
+        (``benchmarks/input_stage.py``, docs/imbalanced.md "The default network").
+    num_embeddings : None or "periodic", default=None
         Numerical feature embeddings before the default MLP (shared by the members of an
         ensemble): ``"periodic"`` maps each scaled feature with more than 16 distinct
         values to a learnt periodic embedding of size 16 (Gorishniy et al., NeurIPS 2022,
         "lite" form, from the authors' ``rtdl-num-embeddings`` package); columns with
-        fewer (0/1 and small ordinal codes) pass through as they are. None: the scaled features go straight in. Ignored with
-        a custom module.
+        fewer (0/1 and small ordinal codes) pass through as they are. None: the scaled
+        features go straight in. Ignored with a custom module. Off by default since
+        0.3: the embeddings multiply the first layer's input width by 16, which cost
+        more than the rest of the network; they help most on tables of a few skewed
+        numeric columns (docs/imbalanced.md, "The default network").
     input_scaling : {"standard", "quantile"}, default="quantile"
         How the default MLP scales its inputs, inside the module (so raw features go in
         at predict time, and the scaling is saved with the network). ``"standard"``:
@@ -84,21 +90,20 @@ class MIClassifier(PriorCorrectedNet):
         Ignored with a custom module.
     n_members : int, default=4
         Networks of the default MLP's shape trained at once as an ensemble (stacked
-        weights, each member with its own initialisation, dropout and PC-softmax loss;
+        weights, each member with its own initialisation, dropout masks and PC-softmax loss;
         early stopping watches the ensemble's validation loss). Predictions, logits, the
         pointwise MI and MIScorer read the ensemble's posterior under the training prior,
         the average of the members' posteriors, so its held-out MI bound is at least the
         members' average. 1: one network. Ignored with a custom module.
 
-        The defaults (4 members, quantile scaling, periodic embeddings) were chosen on
-        six imbalanced tables (``benchmarks/ensemble.py``, 3 folds x 2 seeds, untuned):
-        mean balanced accuracy 0.780 against 0.768 for one standardised network and
-        0.765 for imbalanced-learn's BalancedRandomForest, at 5.0 times the single
-        network's mean fit time. Those tables chose the default, so the figures are
-        not a held-out comparison. ``n_members=1, num_embeddings=None,
-        input_scaling="standard"`` is the single network of skmi before 0.2
-        (``SINGLE_NETWORK`` in ``skmi._classifier``), what ``estimate_mi``'s network
-        candidate uses.
+        The defaults (4 members, quantile scaling, no dropout, no embeddings) were
+        chosen by ``benchmarks/ensemble.py`` on six imbalanced tables, against the
+        0.2 default (the same with periodic embeddings and dropout 0.1), the single
+        network and balanced forests; the figures, losses included, are in
+        docs/imbalanced.md ("The default network"). ``n_members=1,
+        num_embeddings=None, input_scaling="standard"`` is the single network of skmi
+        before 0.2 (``SINGLE_NETWORK`` in ``skmi._classifier``), what ``estimate_mi``'s
+        network candidate uses.
     criterion : class, default=PCSoftmaxLoss
         Loss class; must be [`PCSoftmaxLoss`][skmi.PCSoftmaxLoss] or a subclass.
     optimizer : torch optimizer class, default=torch.optim.AdamW
@@ -238,9 +243,9 @@ class MIClassifier(PriorCorrectedNet):
         tau: float = 1.0,
         test_prior="balanced",
         hidden_layer_sizes="auto",
-        dropout: float = 0.1,
+        dropout: float = 0.0,
         n_members: int = 4,
-        num_embeddings="periodic",
+        num_embeddings=None,
         input_scaling: str = "quantile",
         criterion=PCSoftmaxLoss,
         optimizer=torch.optim.AdamW,
