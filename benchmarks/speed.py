@@ -268,8 +268,9 @@ def run_one(method, n, d, k, epochs, device, threads, seed=0, warm_up=True):
             precision="bf16" if method.endswith("bf16") else "float32",
             compile=method.endswith("compile"),
             cuda_graphs={"eager": False, "graphed": True}.get(method.split()[-1], "auto"),
-            # the plain loops' network: one standardised MLP
+            # the plain loops' network: one standardised MLP, dropout 0.1 as theirs
             **SINGLE_NETWORK,
+            dropout=0.1,
             early_stopping=False,
             max_epochs=epochs,
             device=device,
