@@ -96,6 +96,8 @@ def run_call(name: str, timeout: float, tree: str | None) -> float:
             timeout=timeout,
             env=env,
             check=True,
+            # ``python -c`` puts the working folder first on sys.path: the tree's skmi
+            cwd=tree,
         )
     except subprocess.TimeoutExpired:
         return float("inf")
