@@ -78,3 +78,18 @@ def test_feature_information_on_dask_matches_local_run(client):
         remote = feature_information(X, y, n_jobs=-1, **kwargs).to_frame()
     np.testing.assert_allclose(remote[["alone", "unique"]], local[["alone", "unique"]], rtol=1e-9)
     assert remote.feature.tolist() == local.feature.tolist()
+
+
+def test_estimate_mi_splits_on_dask_read_as_the_local_call(client, task):
+    from sklearn.linear_model import LogisticRegression
+
+    from skmi import estimate_mi
+
+    X, y, _ = task
+    candidates = [LogisticRegression(), MIClassifier(max_epochs=10, n_members=1)]
+    kwargs = {"estimator": candidates, "cv": 3, "n_repeats": 1, "random_state": 0}
+    local = estimate_mi(X, y, **kwargs)
+    with parallel_config(backend="dask"):
+        remote = estimate_mi(X, y, **kwargs, n_jobs=-1)
+    assert remote.mi == pytest.approx(local.mi, abs=1e-9)
+    assert remote.ci == pytest.approx(local.ci, abs=1e-9)
