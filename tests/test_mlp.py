@@ -127,15 +127,16 @@ def test_periodic_embeddings_leave_columns_of_few_values_as_they_are(tmp_path):
     assert embedding_columns(np.column_stack([X, rng.integers(0, 17, 400)])).tolist() == [0, 2, 4]
     assert embedding_columns(X[:, [0, 2]]) is None  # every column is embedded
     assert embedding_columns(X[:, [1, 3]]).tolist() == []  # none is (issue 23)
-    clf = MIClassifier(n_members=1, max_epochs=2, random_state=0).fit(X, y)
+    clf = MIClassifier(n_members=1, num_embeddings="periodic", max_epochs=2, random_state=0)
+    clf.fit(X, y)
     first = clf.module_.hidden[0]
     assert first.in_features == 2 * 16 + 2  # two embedded columns, two passed through
     assert clf.module_.passed_features.tolist() == [1, 3]
     clf.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
-    loaded = MIClassifier(n_members=1, classes=clf.classes_)
+    loaded = MIClassifier(n_members=1, num_embeddings="periodic", classes=clf.classes_)
     loaded.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
-    ensemble = MIClassifier(n_members=2, max_epochs=1).fit(X, y)
+    ensemble = MIClassifier(n_members=2, num_embeddings="periodic", max_epochs=1).fit(X, y)
     assert ensemble.module_.weights[0].shape[-1] == 2 * 16 + 2
 
 
@@ -147,15 +148,19 @@ def test_a_table_of_binary_columns_is_not_embedded(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.integers(0, 2, size=(300, 5)).astype(float)
     y = (X[:, 0] + X[:, 1] + rng.integers(0, 2, 300) > 1).astype(int)
-    clf = MIClassifier(n_members=1, max_epochs=2, random_state=0, num_threads=1).fit(X, y)
+    clf = MIClassifier(
+        n_members=1, num_embeddings="periodic", max_epochs=2, random_state=0, num_threads=1
+    ).fit(X, y)
     assert clf.module_.embeddings is None
     assert clf.module_.hidden[0].in_features == 5  # the columns as they are
     assert clf.module_.passed_features.tolist() == [0, 1, 2, 3, 4]
     clf.save_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
-    loaded = MIClassifier(n_members=1, classes=clf.classes_)
+    loaded = MIClassifier(n_members=1, num_embeddings="periodic", classes=clf.classes_)
     loaded.load_params(f_params=tmp_path / "p.pt", f_criterion=tmp_path / "c.pt")
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
-    ensemble = MIClassifier(max_epochs=1, random_state=0, num_threads=1).fit(X, y)
+    ensemble = MIClassifier(
+        num_embeddings="periodic", max_epochs=1, random_state=0, num_threads=1
+    ).fit(X, y)
     assert ensemble.module_.embeddings is None
     assert ensemble.module_.weights[0].shape[-1] == 5
 
