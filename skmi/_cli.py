@@ -55,8 +55,9 @@ def _load_table(args, parser):
         parser.error("--cv must be at least 2")
     try:
         check_device(args.device)
-    except ValueError as exc:
-        parser.error(str(exc))
+    except ValueError as exc:  # one line, no usage: the command was well formed
+        print(f"skmi estimate: error: {exc}", file=sys.stderr)
+        return 2
     try:
         return prepare_table(
             read_table(args.data), args.target, dropna=args.dropna, groups=args.groups

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import (
     RepeatedStratifiedKFold,
     StratifiedGroupKFold,
@@ -24,6 +25,7 @@ from skmi._encoding import TableEncoder
 from skmi._pmi import empirical_log_prior, model_pmi_table, pmi_of_mixture
 from skmi._threads import parallel
 from skmi._together import fit_together, network_of, pays_to_batch
+from skmi._validation import plain
 from skmi._warnings import EstimateWarning, SmallClassWarning
 
 # n_repeats="auto": repeat the cross-fitting until about this many rows have been scored
@@ -94,8 +96,17 @@ def cross_fit(
         batch_networks = False
     if prefit is None:
         prefit = _fit_networks_together(
-            candidates, X, y, plans, batch_networks, failed, progress=progress, n_jobs=n_jobs
+            candidates,
+            X,
+            y,
+            plans,
+            batch_networks,
+            failed,
+            progress=progress,
+            y_index=y_index,
+            n_jobs=n_jobs,
         )
+    _warn_one_class_parts(plans, y_index, labels)
     # each split's fits are independent: n_jobs processes take them (skmi._threads)
     fitted_splits = parallel(
         functools.partial(
@@ -184,32 +195,65 @@ def _fit_split(
     nothing = np.zeros((len(test), n_classes))
     readings, failures = [], {}
     for m, candidate in enumerate(candidates):
-        full_proba = half_proba = nothing
-        if m not in skip:
-            try:
-                if m in prefit:
-                    model, half_model = prefit[m]
-                    inputs.add(model, "train")
-                    if half_model is not None:
-                        inputs.add(half_model, "half")
-                else:
-                    model = inputs.fit(seeded_clone(candidate, seed), "train")
-                    half_model = None
-                    if extrapolate:
-                        half_model = inputs.fit(seeded_clone(candidate, seed), "half")
-                full_proba = inputs.posterior(model, "test", labels, log_prior)
-                train_true[m] = inputs.posterior(model, "train", labels, log_prior)[
-                    np.arange(len(train)), y_index[train]
-                ]
+        if m in skip:
+            readings.append((nothing, nothing))
+            continue
+        # only the candidate's own fit may fail (and be left out); skmi's reading of a
+        # fitted model raises like any other error of skmi's
+        try:
+            if m in prefit:
+                model, half_model = prefit[m]
+                inputs.add(model, "train")
+                if half_model is not None:
+                    inputs.add(half_model, "half")
+            else:
+                model = _fit_or_frequencies(inputs, candidate, seed, "train", labels, y_index)
+                half_model = None
                 if extrapolate:
-                    half_proba = inputs.posterior(half_model, "test", labels, log_prior)
-            except ValueError as exc:  # e.g. a validation split too small for a class
-                if single:
-                    raise
-                failures[m] = str(exc)
-                full_proba = half_proba = nothing
+                    half_model = _fit_or_frequencies(
+                        inputs, candidate, seed, "half", labels, y_index
+                    )
+        except ValueError as exc:  # e.g. a validation split too small for a class
+            if single:
+                raise
+            failures[m] = str(exc)
+            readings.append((nothing, nothing))
+            continue
+        full_proba = inputs.posterior(model, "test", labels, log_prior)
+        train_true[m] = inputs.posterior(model, "train", labels, log_prior)[
+            np.arange(len(train)), y_index[train]
+        ]
+        half_proba = nothing
+        if extrapolate:
+            half_proba = inputs.posterior(half_model, "test", labels, log_prior)
         readings.append((full_proba, half_proba))
     return readings, train_true, failures
+
+
+class ClassFrequencies(ClassifierMixin, BaseEstimator):
+    """What a training part of one class can teach: the class frequencies of its rows,
+    with one pseudo-row of each label (a label it never saw keeps a small probability).
+    A candidate is not fitted on such a part (most classifiers refuse one class), and
+    this reads in its place there."""
+
+    def __init__(self, labels=()):
+        self.labels = labels
+
+    def fit(self, X, y):
+        self.classes_ = np.asarray(self.labels)
+        counts = np.array([np.sum(y == label) for label in self.classes_], dtype=float)
+        self.frequencies_ = (counts + 1) / (counts.sum() + len(counts))
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.frequencies_, (len(X), 1))
+
+
+def _fit_or_frequencies(inputs, candidate, seed, rows: str, labels, y_index):
+    """The candidate fitted on ``rows``, or `ClassFrequencies` where they hold one class."""
+    if len(np.unique(y_index[inputs.rows[rows]])) < 2:
+        return ClassFrequencies(labels=tuple(labels)).fit(None, inputs.y[inputs.rows[rows]])
+    return inputs.fit(seeded_clone(candidate, seed), rows)
 
 
 def plan_splits(splits, y_index, rng, extrapolate: bool) -> list:
@@ -223,7 +267,7 @@ def plan_splits(splits, y_index, rng, extrapolate: bool) -> list:
 
 
 def _fit_networks_together(
-    candidates, X, y, plans, batch_networks, failed, *, progress, n_jobs=None
+    candidates, X, y, plans, batch_networks, failed, *, progress, y_index, n_jobs=None
 ):
     """The batched networks' fitted models, by (split, candidate): (full, half or None).
 
@@ -235,7 +279,7 @@ def _fit_networks_together(
     """
     if not batch_networks:  # False (or numpy's False)
         return {}
-    jobs, keys = network_jobs(candidates, plans)
+    jobs, keys = network_jobs(candidates, plans, y_index)
     if not jobs:
         return {}
     progress.set_postfix_str(f"training {len(jobs)} networks together")
@@ -283,18 +327,47 @@ def train_networks(jobs, batch_networks, network_input=None) -> list | None:
     )
 
 
-def network_jobs(candidates, plans) -> tuple[list, list]:
+def network_jobs(candidates, plans, y_index=None) -> tuple[list, list]:
     """The networks to train for these candidates and splits: (model, its training
-    rows) and their keys (split, candidate, 0 for full size or 1 for half)."""
+    rows) and their keys (split, candidate, 0 for full size or 1 for half). A part
+    whose rows hold one class (of ``y_index``) trains no network (`ClassFrequencies`
+    reads there)."""
     batched = [m for m, candidate in enumerate(candidates) if network_of(candidate) is not None]
     jobs, keys = [], []
     for s, (train, _, seed, half_rows) in enumerate(plans):
         for m in batched:
             for part, rows in ((0, train), (1, half_rows)):
-                if rows is not None:
+                one_class = y_index is not None and rows is not None and _one_class(y_index[rows])
+                if rows is not None and not one_class:
                     jobs.append((seeded_clone(candidates[m], seed), rows))
                     keys.append((s, m, part))
     return jobs, keys
+
+
+def _warn_one_class_parts(plans, y_index, labels) -> None:
+    """Say where a training part held one class (`ClassFrequencies` read there)."""
+    parts = [
+        rows
+        for train, _, _, half_rows in plans
+        for rows in (train, half_rows)
+        if rows is not None and _one_class(y_index[rows])
+    ]
+    if not parts:
+        return
+    counts = np.bincount(y_index, minlength=len(labels))
+    rarest = int(np.argmin(counts))
+    warnings.warn(
+        f"{len(parts)} training part(s) of the cross-fitting held one class only (class "
+        f"{plain(labels[rarest])!r} has {int(counts[rarest])} row(s)): the candidates read "
+        "its class frequencies there, so what they learnt elsewhere about the missing "
+        "classes is not used for those rows.",
+        SmallClassWarning,
+        stacklevel=4,
+    )
+
+
+def _one_class(y_rows) -> bool:
+    return len(np.unique(y_rows)) < 2
 
 
 def fitted_networks(keys, outcomes, n_candidates: int, failed: dict) -> dict:
@@ -483,11 +556,17 @@ def make_splits(cv, repeats: int, X, y, y_index, rng, groups=None) -> list:
     if isinstance(cv, (int, np.integer)):
         if cv < 2:
             raise ValueError(f"cv must be at least 2; got {cv}.")
-        smallest = int(np.bincount(y_index).min())
+        counts = np.bincount(y_index)
+        smallest = int(counts.min())
         if smallest < cv:
+            few = [
+                f"{plain(label)!r} ({int(count)} sample(s))"
+                for label, count in zip(np.unique(y), counts, strict=True)
+                if count < cv
+            ]
             warnings.warn(
-                f"The smallest class has {smallest} sample(s), fewer than the {int(cv)} "
-                "folds: some training parts lack it, and its share of the estimate is "
+                f"Classes with fewer samples than the {int(cv)} folds: {', '.join(few)}. "
+                "Some training parts lack them, and their share of the estimate is "
                 "underestimated.",
                 SmallClassWarning,
                 stacklevel=3,

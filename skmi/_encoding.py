@@ -50,11 +50,33 @@ def is_frame(X) -> bool:
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
+def series_as_table(X, prefix: str = "x"):
+    """A pandas Series as a table of one column (named as the Series, else
+    ``prefix0``); anything else as it is. One column is a table like any other, text or
+    numbers."""
+    import sys
+
+    pd = sys.modules.get("pandas")  # a Series exists only where pandas was imported
+    if pd is None or not isinstance(X, pd.Series):
+        return X
+    return X.to_frame(name=X.name if X.name is not None else f"{prefix}0")
+
+
+def array_as_table(X, prefix: str):
+    """A 2-D array as a DataFrame with columns ``prefix0``, ``prefix1``, ..."""
+    import pandas as pd
+
+    values = np.asarray(X)
+    return pd.DataFrame(values, columns=[f"{prefix}{j}" for j in range(values.shape[1])])
+
+
 def empty_cells_as_table(X, prefix: str):
     """A 2-D float array with empty cells (NaN) as a DataFrame with columns ``prefix0``,
     ``prefix1``, ...: its empty cells then take the table route (the column's median
     and a missing indicator, as a DataFrame's empty cells), where a plain array would be
-    refused. Anything else (a sparse matrix too) is returned as it is."""
+    refused. A pandas Series is a table of one column (`series_as_table`). Anything
+    else (a sparse matrix too) is returned as it is."""
+    X = series_as_table(X, prefix)
     if isinstance(X, (list, tuple)):
         try:
             values = np.asarray(X)
@@ -66,9 +88,7 @@ def empty_cells_as_table(X, prefix: str):
         return X
     if values.ndim != 2 or not has_empty_cells(values):
         return X
-    import pandas as pd
-
-    return pd.DataFrame(values, columns=[f"{prefix}{j}" for j in range(values.shape[1])])
+    return array_as_table(values, prefix)
 
 
 def has_empty_cells(values: np.ndarray) -> bool:

@@ -411,7 +411,9 @@ def _networks_of_all(problems, batch_networks) -> list:
     `cross_fit`, or None for all when batching does not pay (then each trains its own)."""
     jobs, keys, spans = [], [], []  # spans: each problem's jobs, start and stop
     for problem in problems:
-        problem_jobs, problem_keys = network_jobs(problem.candidates, problem.plans)
+        problem_jobs, problem_keys = network_jobs(
+            problem.candidates, problem.plans, problem.y_index
+        )
         # the rows key: inputs that are one array share the networks' quantile maps
         jobs += [
             (model, problem.X, problem.y, rows, (id(problem.X), rows.tobytes()))

@@ -11,7 +11,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skmi._encoding import empty_cells_as_table, is_frame
+from skmi._encoding import empty_cells_as_table, is_frame, series_as_table
 from skmi._estimate import _estimate_many, _prepared, resummarised
 from skmi._masked import MaskedReader, atoms_of
 from skmi._result import MIEstimate, conditional
@@ -177,6 +177,7 @@ def feature_information(
 
 def _named_columns(X):
     """X (a DataFrame with str column names, or a 2-D array) and its column names."""
+    X = series_as_table(X)
     if is_frame(X):
         columns = [str(c) for c in X.columns]
         return X.set_axis(columns, axis=1), columns

@@ -15,13 +15,35 @@ def resolve_device(device):
 
 
 def check_device(device) -> None:
-    """Raise a ValueError naming the problem for a device torch does not know."""
+    """Raise a ValueError naming the problem for a device torch does not know, or one
+    that this machine's torch cannot reach (a CUDA device on a CPU build of torch, an
+    index past the GPUs it sees), with what torch sees."""
     if device is None or (isinstance(device, str) and device == "auto"):
         return
     try:
-        torch.device(device)
+        parsed = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device must be {DEVICE_CHOICES}; got {device!r}.") from exc
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} is not available: {_what_torch_sees()}. Use "
+                "device='auto' (a GPU where torch sees one, else the CPU) or 'cpu'."
+            )
+        count = torch.cuda.device_count()
+        if parsed.index is not None and parsed.index >= count:
+            raise ValueError(
+                f"device={device!r} is not available: torch sees {count} CUDA device(s), "
+                f"cuda:0 to cuda:{count - 1}."
+            )
+    elif parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r} is not available: torch sees no MPS device.")
+
+
+def _what_torch_sees() -> str:
+    if torch.version.cuda is None:
+        return f"torch {torch.__version__} is a CPU-only build (torch.version.cuda is None)"
+    return f"torch {torch.__version__} (built for CUDA {torch.version.cuda}) sees no CUDA device"
 
 
 class DeviceParameter:

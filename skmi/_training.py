@@ -27,7 +27,14 @@ from skorch.exceptions import NotInitializedError
 from torch.utils.data import Subset
 
 from skmi._budget import epochs_for_steps, steps_per_epoch
-from skmi._encoding import TableEncoder, encoder_bytes, is_frame, needs_encoding
+from skmi._encoding import (
+    TableEncoder,
+    array_as_table,
+    empty_cells_as_table,
+    encoder_bytes,
+    is_frame,
+    needs_encoding,
+)
 from skmi._fastnet import FastNeuralNetClassifier
 from skmi._finite import FiniteLossGuard
 from skmi._graphs import (
@@ -64,7 +71,7 @@ _AUTO_MIN_EPOCHS, _AUTO_MAX_EPOCHS = 10, 200
 
 
 # What scikit-learn's validate_data records about the training input.
-_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "table_encoder_")
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_", "table_encoder_", "array_as_table_")
 
 
 class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
@@ -94,6 +101,7 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             X = X.detach().cpu().numpy()
         if torch.is_tensor(y):
             y = y.detach().cpu().numpy()
+        X = self._as_estimate_mi_reads(X, reset=reset)
         if is_frame(X) and ((reset and needs_encoding(X)) or (not reset and self._encodes())):
             return self._encoded(X, y, reset=reset)
         if reset:
@@ -111,6 +119,27 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
         if y is not None:
             check_labels(y)  # a missing label (NaN, None, "") is refused by name
         return X if y is None else (X, y)
+
+    def _as_estimate_mi_reads(self, X, *, reset: bool):
+        """X read as estimate_mi reads it: a Series is a table of one column, and a
+        numeric array with empty cells a table with columns x0, x1, ... (the median and a
+        missing indicator per column, fitted on the training rows). A model fitted on
+        such an array reads later arrays the same way, with or without empty cells."""
+        if reset:
+            converted = empty_cells_as_table(X, "x")
+            is_array = isinstance(X, (np.ndarray, list, tuple))
+            vars(self)["array_as_table_"] = is_array and is_frame(converted)
+            return converted
+        X = empty_cells_as_table(X, "x")
+        if vars(self).get("array_as_table_") and not is_frame(X) and np.ndim(X) == 2:
+            return array_as_table(X, "x")
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the default MLP reads empty cells as estimate_mi does (_as_estimate_mi_reads)
+        tags.input_tags.allow_nan = self.module is None
+        return tags
 
     def _encodes(self) -> bool:
         return vars(self).get("table_encoder_") is not None
