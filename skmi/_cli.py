@@ -115,10 +115,25 @@ def _run_estimate(args, X, y, groups=None):
             groups=groups,
             n_jobs=args.jobs,
         )
-    # skmi's own warnings (the overfitting check) are part of the answer; library chatter
-    # (e.g. sklearn shrinking n_quantiles on small folds) is not
-    notes = sorted({_cli_advice(w) for w in caught if issubclass(w.category, EstimateWarning)})
-    return result, notes
+    return result, grouped_warnings(caught, EstimateWarning)
+
+
+def grouped_warnings(caught, first) -> list[str]:
+    """Every warning of the call, each different one once with how often it came:
+    those of class ``first`` (skmi's own about the estimate, with this command's advice)
+    before the others (a fit restored after a non-finite loss, a fallback, a library's
+    notice), so that nothing the call said is hidden from the user."""
+    counts: dict = {}
+    for caught_warning in caught:
+        ours = issubclass(caught_warning.category, first)
+        note = (
+            _cli_advice(caught_warning)
+            if ours
+            else f"{caught_warning.category.__name__}: {caught_warning.message}"
+        )
+        key = (not ours, note)
+        counts[key] = counts.get(key, 0) + 1
+    return [note if n == 1 else f"{note} ({n} times)" for (_, note), n in sorted(counts.items())]
 
 
 def build_report(args, info, result, notes) -> dict:
