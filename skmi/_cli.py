@@ -59,9 +59,16 @@ def _load_table(args, parser):
         print(f"skmi estimate: error: {exc}", file=sys.stderr)
         return 2
     try:
-        return prepare_table(
-            read_table(args.data), args.target, dropna=args.dropna, groups=args.groups
-        )
+        frame = read_table(args.data)
+        drop = args.drop or []
+        unknown = [name for name in drop if name not in frame.columns]
+        if unknown:
+            raise TableError(
+                f"--drop names column(s) not in {args.data}: {unknown}; its columns are "
+                f"{[str(c) for c in frame.columns]}."
+            )
+        frame = frame.drop(columns=drop)
+        return prepare_table(frame, args.target, dropna=args.dropna, groups=args.groups)
     except TableError as exc:
         print(f"skmi estimate: error: {exc}", file=sys.stderr)
         return 2
@@ -188,7 +195,9 @@ def report_lines(report: dict) -> list[str]:
     """The text output of a report."""
     low, high = report["ci_nats"]
     low_bits, high_bits = report["ci_bits"]
-    lines = [
+    # columns that make the figures below meaningless come before them
+    lines = [f"warning: {note}" for note in report["warnings"] if _is_leak(note)]
+    lines += [
         f"I(X;Y) = {report['mi_nats']:.4f} nats ({report['mi_bits']:.4f} bits), "
         f"{report['confidence']:.0%} CI [{low:.4f}, {high:.4f}] nats "
         f"= [{low_bits:.4f}, {high_bits:.4f}] bits"
@@ -218,10 +227,18 @@ def report_lines(report: dict) -> list[str]:
             "bounds active: " + ", ".join(report["bounds_active"]) + " (held within 0 <= "
             "I(X;Y) <= H(Y) and each class's share within [0, -p log p])"
         )
-    lines += [f"warning: {note}" for note in report["warnings"]]
+    lines += [f"warning: {note}" for note in report["warnings"] if not _is_leak(note)]
     if "plot" in report:
         lines.append(f"plot written to {report['plot']}")
     return lines
+
+
+def _is_leak(note: str) -> bool:
+    return note.startswith(_LEAK_PREFIX)
+
+
+# how grouped_warnings writes a LeakWarning (skmi's own, listed first)
+_LEAK_PREFIX = "Column "
 
 
 def _write_plot(result, path) -> bool:
@@ -298,6 +315,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--plot",
         metavar="FILE.png",
         help="per-class PMI distributions with the estimate and its CI",
+    )
+    est.add_argument(
+        "--drop",
+        metavar="COLUMN",
+        action="append",
+        help="leave this column out of the features (repeat for several)",
     )
     est.add_argument(
         "--jobs",

@@ -42,6 +42,7 @@ from skmi._encoding import (
     is_frame,
     needs_encoding,
 )
+from skmi._leaks import warn_suspicious_columns
 from skmi._result import MIEstimate, conditional, summarise
 from skmi._threads import limits_threads, parallel
 from skmi._together import network_of
@@ -228,6 +229,7 @@ def estimate_mi(
         "n_jobs": n_jobs,
     }
     X = empty_cells_as_table(X, "x")
+    warn_suspicious_columns(X, y, stacklevel=4)
     if given is None:
         return _estimate(X, y, check_random_state(random_state), **options)[0]
     X, Z, names = _split_given(X, given)

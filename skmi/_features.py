@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skmi._encoding import empty_cells_as_table, is_frame, series_as_table
 from skmi._estimate import _estimate_many, _prepared, resummarised
+from skmi._leaks import warn_suspicious_columns
 from skmi._masked import MaskedReader, atoms_of
 from skmi._result import MIEstimate, conditional
 from skmi._threads import limits_threads
@@ -143,6 +144,7 @@ def feature_information(
     FeatureInformation
     """
     X, columns = _named_columns(X)
+    warn_suspicious_columns(X, y, stacklevel=4)
     selection = _groups(groups, columns)
     if len(selection) < 2 and groups is None:
         raise ValueError("feature_information needs at least 2 features.")
@@ -475,6 +477,7 @@ class MIFeatureSelector(SelectorMixin, BaseEstimator):
     def fit(self, X, y):
         frame = is_frame(X)
         X, columns = _named_columns(X)
+        warn_suspicious_columns(X, y, stacklevel=4)
         d = len(columns)
         target = self.n_features_to_select
         if target != "auto" and not (

@@ -33,6 +33,7 @@ from sklearn.utils import check_random_state
 from skmi._candidates import seeded_clone
 from skmi._crossfit import _FORCED_PRIOR_WEIGHT, posterior, take
 from skmi._encoding import TableEncoder, empty_cells_as_table, is_frame, needs_encoding
+from skmi._leaks import warn_suspicious_columns
 from skmi._pmi import empirical_log_prior, pmi_of_mixture
 from skmi._threads import limits_threads, parallel
 
@@ -154,6 +155,7 @@ def independence_test(
         raise ValueError(f"cv must be an integer of at least 2; got {cv!r}.")
     rng = check_random_state(random_state)
     X = empty_cells_as_table(X, "x")
+    warn_suspicious_columns(X, y, stacklevel=4)
     names: tuple = ()
     Z = None
     X_columns = None

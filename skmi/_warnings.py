@@ -12,6 +12,11 @@ class SmallClassWarning(EstimateWarning):
     """A class has fewer samples than folds (front ends add how to change the folds)."""
 
 
+class LeakWarning(EstimateWarning):
+    """A column that is the label, alone determines it, or is a row number or an
+    identifier: the estimate would read it as information about the label."""
+
+
 class NonFiniteLossWarning(UserWarning):
     """A fit's loss became NaN or infinite; the weights of the last epoch whose losses
     were finite were restored and training stopped there."""

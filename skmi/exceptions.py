@@ -13,6 +13,7 @@ Examples
 from skmi._warnings import (
     EstimateWarning,
     GraphFallbackWarning,
+    LeakWarning,
     NonFiniteLossError,
     NonFiniteLossWarning,
     SmallClassWarning,
@@ -22,6 +23,7 @@ from skmi._warnings import (
 __all__ = [
     "EstimateWarning",
     "GraphFallbackWarning",
+    "LeakWarning",
     "NonFiniteLossError",
     "NonFiniteLossWarning",
     "SmallClassWarning",

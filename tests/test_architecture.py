@@ -20,7 +20,7 @@ LAYERS = [
         "_tasks",
         "_conditional_tasks",
     },
-    {"_pmi", "_params", "_graphs", "_finite", "_encoding"},
+    {"_pmi", "_params", "_graphs", "_finite", "_encoding", "_leaks"},
     {"_metrics", "_fastnet", "_persistence", "_batched", "_table"},
     {"_training"},
     {"_classifier"},
