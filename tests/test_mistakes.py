@@ -41,6 +41,13 @@ def _table(n=300, seed=0):
     return frame, y
 
 
+def _csv(tmp_path, frame, y):
+    """The table with its label, saved as a CSV without its index."""
+    path = tmp_path / "t.csv"
+    frame.assign(label=y).to_csv(path, index=False)
+    return path
+
+
 def _leak_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, LeakWarning)]
 
@@ -80,8 +87,7 @@ def test_dropping_the_saved_index_from_the_cli_removes_the_warning(tmp_path, cap
 
 def test_dropping_a_column_that_is_not_there_names_the_columns(tmp_path, capsys):
     frame, y = _table()
-    path = tmp_path / "t.csv"
-    frame.assign(label=y).to_csv(path, index=False)
+    path = _csv(tmp_path, frame, y)
     assert main(["estimate", str(path), "--target", "label", "--drop", "nope"]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "'weak'" in err and err.count("\n") == 1
@@ -224,8 +230,7 @@ def test_asking_for_cuda_on_a_cpu_build_says_what_torch_sees():
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
 def test_the_cli_says_a_missing_gpu_in_one_line(tmp_path, capsys):
     frame, y = _table()
-    path = tmp_path / "t.csv"
-    frame.assign(label=y).to_csv(path, index=False)
+    path = _csv(tmp_path, frame, y)
     assert main(["estimate", str(path), "--target", "label", "--device", "cuda"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not available" in err and "Traceback" not in err
@@ -273,8 +278,7 @@ def test_every_warning_of_a_cli_run_is_shown_once_with_its_count(tmp_path, capsy
     import skmi
 
     frame, y = _table()
-    path = tmp_path / "t.csv"
-    frame.assign(label=y).to_csv(path, index=False)
+    path = _csv(tmp_path, frame, y)
     real = skmi.estimate_mi
 
     def chatty(*args, **kwargs):
@@ -293,8 +297,7 @@ def test_every_warning_of_a_cli_run_is_shown_once_with_its_count(tmp_path, capsy
 
 def test_zero_jobs_is_refused_by_the_cli(tmp_path, capsys):
     frame, y = _table()
-    path = tmp_path / "t.csv"
-    frame.assign(label=y).to_csv(path, index=False)
+    path = _csv(tmp_path, frame, y)
     with pytest.raises(SystemExit):
         main(["estimate", str(path), "--target", "label", "--jobs", "0"])
     assert "--jobs" in capsys.readouterr().err
