@@ -105,10 +105,18 @@ def _run_estimate(args, X, y, groups=None):
     from skmi._candidates import training_rows_per_fold
     from skmi._warnings import EstimateWarning
 
-    candidates = default_estimators(
-        args.seed, n_samples=training_rows_per_fold(args.cv, X, y), n_classes=len(np.unique(y))
-    )
-    candidates[0].set_params(miclassifier__device=args.device)
+    # estimate_mi's own candidates, so that the command and the function give the same
+    # reading for the same seed; another device than "auto" needs them built here, with
+    # the seed estimate_mi gives them (the first draw of its random state, which then
+    # goes on as estimate_mi's would)
+    candidates, random_state = None, args.seed
+    if args.device != "auto":
+        random_state = np.random.RandomState(args.seed)
+        seed = random_state.randint(2**31 - 1)
+        candidates = default_estimators(
+            seed, n_samples=training_rows_per_fold(args.cv, X, y), n_classes=len(np.unique(y))
+        )
+        candidates[0].set_params(miclassifier__device=args.device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = estimate_mi(
@@ -117,7 +125,7 @@ def _run_estimate(args, X, y, groups=None):
             estimator=candidates,
             cv=args.cv,
             extrapolate=not args.no_extrapolate,
-            random_state=args.seed,
+            random_state=random_state,
             verbose=0 if args.quiet else 1,
             groups=groups,
             n_jobs=args.jobs,
@@ -271,9 +279,12 @@ def _cli_advice(caught) -> str:
 # the two in step), so that `skmi estimate --help` and the docs say the same thing.
 def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The ``skmi`` parser and its ``estimate`` sub-parser."""
+    from skmi import __version__
+
     parser = argparse.ArgumentParser(
         prog="skmi", description="Neural-network classifier as mutual-information estimator."
     )
+    parser.add_argument("--version", action="version", version=f"skmi {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="PC-softmax vs plain softmax vs a resampler on digits")
     demo.add_argument("--seeds", metavar="N", type=int, default=3, help="number of seeds")

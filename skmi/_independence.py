@@ -72,10 +72,24 @@ class IndependenceTest:
         """Whether the test rejects its null at level ``alpha``."""
         return bool(self.p_value <= alpha)
 
+    @property
+    def p_value_floor(self) -> float:
+        """The smallest p-value this test can give: ``n_folds / (1 + n_permutations)``
+        (Holm's factor on the smallest fold p-value ``1 / (1 + B)``)."""
+        return min(1.0, len(self.fold_p_values) / (1 + self.n_permutations))
+
     def __str__(self) -> str:
+        floor = self.p_value_floor
+        at_floor = (
+            f"; the smallest p-value {len(self.fold_p_values)} folds of "
+            f"{self.n_permutations} permutations can give (more permutations go lower)"
+            if self.p_value <= floor * (1 + 1e-9)
+            else f"; it cannot go below {floor:.4g}"
+        )
         return (
             f"test of {self.null}: p = {self.p_value:.4g} (Holm over "
-            f"{len(self.fold_p_values)} folds, {self.n_permutations} permutations each)"
+            f"{len(self.fold_p_values)} folds, {self.n_permutations} permutations each"
+            f"{at_floor})"
         )
 
 

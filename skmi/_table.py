@@ -3,6 +3,7 @@ each training fold by skmi._encoding), the target and the groups."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,10 @@ def prepare_table(frame, target: str, *, dropna: bool = False, groups: str | Non
 
     for name, role in ((target, "target"), (groups, "groups")):
         if name is not None and name not in frame.columns:
-            close = [c for c in frame.columns if str(c).strip().lower() == name.strip().lower()]
+            columns = [str(c) for c in frame.columns]
+            close = [c for c in columns if c.strip().lower() == name.strip().lower()]
+            # else the nearest spelling (a typo: "lable" for "label")
+            close = close or difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             shown = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
             more = " ..." if frame.shape[1] > 20 else ""

@@ -301,3 +301,27 @@ def test_zero_jobs_is_refused_by_the_cli(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["estimate", str(path), "--target", "label", "--jobs", "0"])
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_a_mistyped_target_gets_the_closest_column(tmp_path, capsys):
+    frame, y = _table()
+    path = _csv(tmp_path, frame, y)
+    assert main(["estimate", str(path), "--target", "lable"]) == 2
+    assert "Did you mean 'label'?" in capsys.readouterr().err
+
+
+def test_the_version_is_one_flag_away(capsys):
+    import skmi
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skmi {skmi.__version__}"
+
+
+def test_a_p_value_at_its_floor_says_so():
+    frame, y = _table()
+    X = np.column_stack([frame["weak"] + 3 * y, frame["noise"]])
+    test = independence_test(X, y, estimator=LR, cv=3, n_permutations=19, random_state=0)
+    assert test.p_value == pytest.approx(test.p_value_floor) == pytest.approx(3 / 20)
+    assert "the smallest p-value 3 folds of 19 permutations can give" in str(test)
