@@ -34,6 +34,7 @@ from skmi._encoding import (
     encoder_bytes,
     is_frame,
     needs_encoding,
+    series_as_table,
 )
 from skmi._fastnet import FastNeuralNetClassifier
 from skmi._finite import FiniteLossGuard
@@ -130,10 +131,10 @@ class PriorCorrectedNet(LoadParamsMixin, FastNeuralNetClassifier):
             is_array = isinstance(X, (np.ndarray, list, tuple))
             vars(self)["array_as_table_"] = is_array and is_frame(converted)
             return converted
-        X = empty_cells_as_table(X, "x")
+        X = series_as_table(X)
         if vars(self).get("array_as_table_") and not is_frame(X) and np.ndim(X) == 2:
             return array_as_table(X, "x")
-        return X
+        return X  # a model fitted on a plain array refuses empty cells by name
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

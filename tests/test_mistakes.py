@@ -263,7 +263,7 @@ def test_a_numeric_series_reads_as_its_one_column_frame():
 
 def test_an_array_with_empty_cells_reads_the_same_in_the_classifier_and_the_estimate():
     frame, y = _table()
-    X = frame[["weak", "noise"]].to_numpy()
+    X = frame[["weak", "noise"]].to_numpy(copy=True)
     X[::7, 0] = np.nan
     clf = MIClassifier(**FAST).fit(X, y)  # refused before: one reading everywhere now
     assert np.isfinite(clf.predict_proba(X)).all()
