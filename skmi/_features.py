@@ -19,6 +19,14 @@ from skmi._result import MIEstimate, conditional
 from skmi._threads import limits_threads
 
 READERS = ("auto", "masked", "refit")
+# features listed by str() and repr() (to_frame() has every one)
+_SHOWN_ROWS = 20
+
+
+def _with_interval(estimate) -> str:
+    low, high = estimate.ci
+    return f"{estimate.mi:.4f} [{low:.4f}, {high:.4f}]"
+
 
 # Default candidates (but the network) with less weight than this in the all-features
 # reading's mixture are not fitted for the column subsets: on 3,000 x 16 the random
@@ -51,6 +59,36 @@ class FeatureInformation:
     alone: dict
     unique: dict
     total: MIEstimate
+
+    def _rows(self) -> list:
+        """(name, alone, unique) sorted by unique information, then alone."""
+        rows = [(name, self.alone[name], self.unique[name]) for name in self.names]
+        return sorted(rows, key=lambda row: (row[2].mi, row[1].mi), reverse=True)
+
+    def __repr__(self) -> str:
+        return self.__str__()
+
+    def __str__(self) -> str:
+        """The total, then a line per feature (alone and unique, with intervals)."""
+        low, high = self.total.ci
+        width = max([7, *(len(str(name)) for name in self.names)])
+        lines = [
+            f"I(X;Y) of all {len(self.names)} features = {self.total.mi:.4f} nats "
+            f"[{low:.4f}, {high:.4f}]; per feature (nats, {self.total.confidence:.0%} CI):",
+            f"{'feature':<{width}}  {'alone':>26}  {'unique':>26}",
+        ]
+        rows = self._rows()
+        for name, alone, unique in rows[:_SHOWN_ROWS]:
+            lines.append(
+                f"{name!s:<{width}}  {_with_interval(alone):>26}  {_with_interval(unique):>26}"
+            )
+        if len(rows) > _SHOWN_ROWS:
+            lines.append(f"... {len(rows) - _SHOWN_ROWS} more (to_frame() has them all)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: `to_frame` as a table."""
+        return self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.4f}")
 
     def to_frame(self):
         """One row per feature: alone and unique information with their intervals (nats),

@@ -78,6 +78,12 @@ class IndependenceTest:
         (Holm's factor on the smallest fold p-value ``1 / (1 + B)``)."""
         return min(1.0, len(self.fold_p_values) / (1 + self.n_permutations))
 
+    def __repr__(self) -> str:
+        return (
+            f"IndependenceTest(null={self.null!r}, p_value={self.p_value:.4g}, "
+            f"n_folds={len(self.fold_p_values)}, n_permutations={self.n_permutations})"
+        )
+
     def __str__(self) -> str:
         floor = self.p_value_floor
         at_floor = (

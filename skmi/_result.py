@@ -178,6 +178,34 @@ class MIEstimate:
         """Whether ``mi`` includes an extrapolation (``mi != lower_bound``)."""
         return self.correction != 0.0
 
+    def __repr__(self) -> str:
+        # the figures a reader wants at a glance; the arrays stay attributes
+        low, high = self.ci
+        given = f", given={list(self.conditioned_on)!r}" if self.conditioned_on else ""
+        return (
+            f"MIEstimate(mi={self.mi:.4f}, ci=({low:.4f}, {high:.4f}), "
+            f"entropy={self.entropy:.4f}, n_samples={self.n_samples}{given})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the estimate, its interval, H(Y) and each class's share."""
+        from html import escape
+
+        low, high = self.ci
+        name = "I(X;Y|Z)" if self.conditioned_on else "I(X;Y)"
+        rows = [
+            (name, f"{self.mi:.4f} nats ({self.mi_bits:.4f} bits)"),
+            (f"{self.confidence:.0%} CI", f"[{low:.4f}, {high:.4f}] nats"),
+            ("H(Y)", f"{self.entropy:.4f} nats"),
+            ("n", f"{self.n_samples}"),
+            *((f"class {label}", f"{share:+.4f} nats") for label, share in self.per_class.items()),
+        ]
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{escape(str(k))}</th><td>{escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table>{cells}</table>"
+
     def __str__(self) -> str:
         low, high = self.ci
         reading = "extrapolated" if self.extrapolated else "plain held-out reading"

@@ -325,3 +325,22 @@ def test_a_p_value_at_its_floor_says_so():
     test = independence_test(X, y, estimator=LR, cv=3, n_permutations=19, random_state=0)
     assert test.p_value == pytest.approx(test.p_value_floor) == pytest.approx(3 / 20)
     assert "the smallest p-value 3 folds of 19 permutations can give" in str(test)
+
+
+# ---------------------------------------------------------------- results that read at a glance
+
+
+def test_printing_the_results_shows_figures_not_arrays():
+    frame, y = _table(200)
+    X = frame[["weak", "noise"]].assign(extra=frame["weak"] * 0.5 + frame["noise"])
+    info = feature_information(X, y, estimator=LR, cv=3, random_state=0)
+    for text in (str(info), repr(info)):
+        assert "array(" not in text and len(text) < 2000
+        assert all(name in text for name in ("weak", "noise", "extra"))
+        assert f"{info.total.mi:.4f}" in text
+    assert "<table" in info._repr_html_()
+    estimate = info.total
+    assert repr(estimate).startswith("MIEstimate(mi=") and len(repr(estimate)) < 200
+    assert "array(" not in repr(estimate) and "<table>" in estimate._repr_html_()
+    test = independence_test(X, y, estimator=LR, cv=3, n_permutations=9, random_state=0)
+    assert repr(test).startswith("IndependenceTest(") and "array(" not in repr(test)
