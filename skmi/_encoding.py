@@ -50,6 +50,37 @@ def is_frame(X) -> bool:
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
+# A text column is "numbers with a few bad tokens" when at least this share of its filled
+# cells read as numbers.
+_ALMOST_NUMERIC_SHARE = 0.9
+
+
+def _almost_numeric(name, filled) -> str | None:
+    """Why a text column of many values is numbers written badly (a few tokens such as
+    '?' or 'n/a', or a decimal comma), with the way out; None when it is not."""
+    import pandas as pd
+
+    text = filled.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = text[numbers.isna()]
+    if 0 < len(bad) and numbers.notna().mean() >= _ALMOST_NUMERIC_SHARE:
+        shown = ", ".join(repr(v) for v in bad.unique()[:3])
+        return (
+            f"Column {name!r} is numeric except for {len(bad)} value(s) like {shown}: make "
+            "them empty cells (pd.to_numeric(column, errors='coerce'), or na_values= when "
+            "reading the file) and it is read as a number with a missing indicator."
+        )
+    with_comma = text[text.str.contains(",", regex=False)]
+    commas = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    if len(with_comma) and commas.notna().mean() >= _ALMOST_NUMERIC_SHARE:
+        return (
+            f"Column {name!r} holds numbers with a decimal comma (like "
+            f"{with_comma.iloc[0]!r}): read the file with decimal=',' or replace ',' by "
+            "'.', and it is read as a number."
+        )
+    return None
+
+
 def series_as_table(X, prefix: str = "x"):
     """A pandas Series as a table of one column (named as the Series, else
     ``prefix0``); anything else as it is. One column is a table like any other, text or
@@ -329,6 +360,10 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         if levels <= MAX_ONE_HOT_LEVELS:
             return "categorical"
         if self.validate and group == "text" and levels > FREE_TEXT_SHARE * len(filled):
+            # numbers with a few bad tokens, or a decimal comma, are not free text
+            almost = _almost_numeric(name, filled)
+            if almost:
+                raise ValueError(almost)
             raise ValueError(
                 f"Column {name!r} has {levels} distinct values in {len(filled)} filled "
                 "cells: it looks like an identifier or free text, not a category. Drop "

@@ -344,3 +344,25 @@ def test_printing_the_results_shows_figures_not_arrays():
     assert "array(" not in repr(estimate) and "<table>" in estimate._repr_html_()
     test = independence_test(X, y, estimator=LR, cv=3, n_permutations=9, random_state=0)
     assert repr(test).startswith("IndependenceTest(") and "array(" not in repr(test)
+
+
+# ---------------------------------------------------------------- numbers written badly
+
+
+def test_a_numeric_column_with_a_few_question_marks_is_diagnosed_as_such(tmp_path, capsys):
+    frame, y = _table()
+    dose = frame["weak"].round(3).astype(str)
+    dose.iloc[[3, 50, 90]] = "?"
+    frame["dose"] = dose
+    with pytest.raises(ValueError, match=r"'dose' is numeric except for 3 value\(s\) like '\?'"):
+        estimate_mi(frame, y, estimator=LR, cv=3, random_state=0)
+    path = _csv(tmp_path, frame, y)
+    assert main(["estimate", str(path), "--target", "label", "--quiet"]) == 0
+    assert "dose (is numeric except for 3 value(s) like '?')" in capsys.readouterr().out
+
+
+def test_a_decimal_comma_is_named_with_the_way_out():
+    frame, y = _table()
+    frame["price"] = frame["weak"].round(3).astype(str).str.replace(".", ",", regex=False)
+    with pytest.raises(ValueError, match=r"'price' holds numbers with a decimal comma"):
+        estimate_mi(frame, y, estimator=LR, cv=3, random_state=0)
