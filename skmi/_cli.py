@@ -23,11 +23,11 @@ def _estimate(args, parser) -> int:
     for line in _table_lines(args, info):
         say(line)
     try:
-        result, notes = _run_estimate(args, X, y, groups)
+        result, notes, leaks = _run_estimate(args, X, y, groups)
     except ValueError as exc:
         print(f"skmi estimate: error: {exc}", file=sys.stderr)
         return 2
-    report = build_report(args, info, result, notes)
+    report = build_report(args, info, result, notes, leaks)
     if args.plot:
         if not _write_plot(result, args.plot):
             return 2
@@ -98,12 +98,13 @@ def _table_lines(args, info) -> list[str]:
 
 
 def _run_estimate(args, X, y, groups=None):
-    """The estimate with the command's options, and the advice from its warnings."""
+    """The estimate with the command's options, the advice from its warnings, and the
+    notes among them on columns that spoil the estimate (`skmi._leaks`)."""
     import numpy as np
 
     from skmi import default_estimators, estimate_mi
     from skmi._candidates import training_rows_per_fold
-    from skmi._warnings import EstimateWarning
+    from skmi._warnings import EstimateWarning, LeakWarning
 
     # estimate_mi's own candidates, so that the command and the function give the same
     # reading for the same seed; another device than "auto" needs them built here, with
@@ -130,7 +131,10 @@ def _run_estimate(args, X, y, groups=None):
             groups=groups,
             n_jobs=args.jobs,
         )
-    return result, grouped_warnings(caught, EstimateWarning)
+    leaks = grouped_warnings(
+        [w for w in caught if issubclass(w.category, LeakWarning)], LeakWarning
+    )
+    return result, grouped_warnings(caught, EstimateWarning), leaks
 
 
 def grouped_warnings(caught, first) -> list[str]:
@@ -151,7 +155,7 @@ def grouped_warnings(caught, first) -> list[str]:
     return [note if n == 1 else f"{note} ({n} times)" for (_, note), n in sorted(counts.items())]
 
 
-def build_report(args, info, result, notes) -> dict:
+def build_report(args, info, result, notes, leaks=()) -> dict:
     """Every figure of the estimate, as the JSON output has them (the text is made from
     this dict too, so the two cannot disagree)."""
     ln2 = math.log(2)
@@ -182,6 +186,7 @@ def build_report(args, info, result, notes) -> dict:
         "seed": args.seed,
         "device": args.device,
         "warnings": notes,
+        "suspicious_columns": list(leaks),
         **{
             k: info[k]
             for k in (
@@ -204,7 +209,8 @@ def report_lines(report: dict) -> list[str]:
     low, high = report["ci_nats"]
     low_bits, high_bits = report["ci_bits"]
     # columns that make the figures below meaningless come before them
-    lines = [f"warning: {note}" for note in report["warnings"] if _is_leak(note)]
+    leaks = report.get("suspicious_columns", [])
+    lines = [f"warning: {note}" for note in leaks]
     lines += [
         f"I(X;Y) = {report['mi_nats']:.4f} nats ({report['mi_bits']:.4f} bits), "
         f"{report['confidence']:.0%} CI [{low:.4f}, {high:.4f}] nats "
@@ -235,18 +241,10 @@ def report_lines(report: dict) -> list[str]:
             "bounds active: " + ", ".join(report["bounds_active"]) + " (held within 0 <= "
             "I(X;Y) <= H(Y) and each class's share within [0, -p log p])"
         )
-    lines += [f"warning: {note}" for note in report["warnings"] if not _is_leak(note)]
+    lines += [f"warning: {note}" for note in report["warnings"] if note not in leaks]
     if "plot" in report:
         lines.append(f"plot written to {report['plot']}")
     return lines
-
-
-def _is_leak(note: str) -> bool:
-    return note.startswith(_LEAK_PREFIX)
-
-
-# how grouped_warnings writes a LeakWarning (skmi's own, listed first)
-_LEAK_PREFIX = "Column "
 
 
 def _write_plot(result, path) -> bool:

@@ -36,7 +36,7 @@ def suspicious_columns(X, y) -> list[tuple[str, str]]:
     try:
         columns, names = _columns_of(X)
         labels = np.asarray(y, dtype=object).astype(str)
-        if labels.ndim != 1 or len(labels) != len(columns[0] if columns else labels):
+        if not columns or labels.ndim != 1 or len(labels) != len(columns[0]):
             return []
     except (TypeError, ValueError, IndexError):
         return []
